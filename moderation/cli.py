@@ -1,0 +1,155 @@
+"""The ``moderation`` command: database, tokens, demo data and the processes.
+
+Built on Flask's CLI, so Flask-Migrate's ``moderation db upgrade`` comes with it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from flask.cli import with_appcontext
+
+from moderation import create_app
+from moderation.config import Settings
+from moderation.db import db
+from moderation.services import articles
+from moderation.services import tokens
+
+
+def _settings() -> Settings:
+    return current_app.extensions["moderation.settings"]  # type: ignore[no-any-return]
+
+
+def _now() -> object:
+    return current_app.extensions["moderation.deps"].clock.now()
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=True)
+def main() -> None:
+    """Comment moderation service."""
+
+
+@main.command("create-token")
+@click.argument("name")
+@with_appcontext
+def create_token(name: str) -> None:
+    """Issue a moderator API token for NAME (printed once, stored hashed)."""
+    raw = tokens.create_token(db.session, name, _now())  # type: ignore[arg-type]
+    db.session.commit()
+    click.echo(raw)
+
+
+@main.command("revoke-token")
+@click.argument("name")
+@with_appcontext
+def revoke_token(name: str) -> None:
+    """Revoke every token issued for NAME."""
+    count = tokens.revoke_token(db.session, name, _now())  # type: ignore[arg-type]
+    db.session.commit()
+    click.echo(f"revoked {count} token(s)")
+
+
+@main.command("add-article")
+@click.argument("key")
+@click.option("--url", default="", help="The article's address on the site.")
+@click.option("--title", default="", help="The article's headline.")
+@with_appcontext
+def add_article(key: str, url: str, title: str) -> None:
+    """Register an article KEY (sites may also create them on first comment)."""
+    articles.ensure_article(db.session, key, url=url, title=title, now=_now())  # type: ignore[arg-type]
+    db.session.commit()
+    click.echo(f"article {key} ready")
+
+
+@main.command("close-article")
+@click.argument("key")
+@click.option("--reopen", is_flag=True, help="Open it again instead.")
+@with_appcontext
+def close_article(key: str, reopen: bool) -> None:
+    """Stop (or resume) accepting comments on article KEY."""
+    articles.set_open(db.session, key, reopen)
+    db.session.commit()
+    click.echo(f"article {key} {'open' if reopen else 'closed'}")
+
+
+@main.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Register the demo article under the key ``demo``."""
+    articles.ensure_article(
+        db.session,
+        "demo",
+        url=f"{_settings().site_url}/demo",
+        title="Le conseil municipal vote le budget 2027",
+        now=_now(),  # type: ignore[arg-type]
+    )
+    db.session.commit()
+    click.echo("demo article ready")
+
+
+@main.command("worker")
+@click.option("--beat/--no-beat", default=False, help="Also run the periodic sweeper.")
+@click.option("--concurrency", default=2, show_default=True)
+@click.option("--loglevel", default="info", show_default=True)
+def worker(beat: bool, concurrency: int, loglevel: str) -> None:
+    """Run a Celery worker for the checks and maintenance queues."""
+    args = ["celery", "-A", "workers.main", "worker", f"--concurrency={concurrency}",
+            f"--loglevel={loglevel}"]
+    if beat:
+        args.append("--beat")
+    os.execvp(sys.executable, [sys.executable, "-m", *args])  # noqa: S606 - replaces the CLI
+
+
+@main.command("beat")
+@click.option("--loglevel", default="info", show_default=True)
+def beat(loglevel: str) -> None:
+    """Run the Celery beat scheduler (one per deployment)."""
+    args = ["celery", "-A", "workers.main", "beat", f"--loglevel={loglevel}"]
+    os.execvp(sys.executable, [sys.executable, "-m", *args])  # noqa: S606 - replaces the CLI
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--workers", "web_workers", default=2, show_default=True)
+def serve(host: str, port: int, web_workers: int) -> None:
+    """Run everything for a first look: migrations, demo data, web and a real worker.
+
+    The web runs under gunicorn; the worker runs with its beat (the sweeper) embedded.
+    Ctrl-C stops both.
+    """
+    python = sys.executable
+    subprocess.run([python, "-m", "moderation.cli", "db", "upgrade"], check=True)
+    subprocess.run([python, "-m", "moderation.cli", "seed-demo"], check=True)
+    children = [
+        subprocess.Popen([python, "-m", "moderation.cli", "worker", "--beat",
+                          "--concurrency=1"]),
+        subprocess.Popen([python, "-m", "gunicorn", "--workers", str(web_workers),
+                          "--bind", f"{host}:{port}", "moderation.wsgi:app"]),
+    ]
+    click.echo(f"web on http://{host}:{port}/  (demo article: http://{host}:{port}/demo)")
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+if __name__ == "__main__":
+    main()

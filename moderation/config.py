@@ -1,0 +1,217 @@
+"""Settings: the one place that reads ``MODERATION_*`` environment variables.
+
+A :class:`Settings` value is built once per process (``Settings.from_env()``) and passed
+explicitly to ``create_app`` and ``make_celery``. Nothing else in the project reads
+``os.environ``. Defaults are the embedded first-run setup: SQLite under ``./instance``
+and a Celery broker stored in a second SQLite file, so no server is needed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """The environment describes a setup the service refuses to start with."""
+
+
+class IpStorage(StrEnum):
+    """How much of the client address is kept for the checks (never published)."""
+
+    FULL = "full"
+    TRUNCATED = "truncated"  # IPv4 /24, IPv6 /48
+    NONE = "none"
+
+
+class PremoderationMode(StrEnum):
+    """Which comments go to a moderator before anyone sees them."""
+
+    NONE = "none"
+    FIRST_TIME = "first_time"
+    LINKS = "links"
+    ALL = "all"
+
+
+DEV_SECRET = "insecure-development-secret"  # noqa: S105 - refused in production mode
+
+
+def _instance_dir() -> Path:
+    return Path.cwd() / "instance"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every tunable of the service; see the README's configuration table."""
+
+    env: str = "development"
+    secret_key: str = DEV_SECRET
+    database_url: str = ""
+    broker_url: str = ""
+    redis_url: str = ""
+    site_url: str = "http://127.0.0.1:5000"
+    allowed_sites: tuple[str, ...] = ()
+    auto_create_articles: bool = False
+    check_deliverability: bool = False
+    ip_storage: IpStorage = IpStorage.TRUNCATED
+    trusted_proxies: int = 0
+    name_max_length: int = 80
+    body_min_length: int = 1
+    body_max_length: int = 5000
+    website_max_length: int = 200
+    max_depth: int = 3
+    max_content_length: int = 64 * 1024
+    rate_limit: str = "5 per minute;30 per hour"
+    premoderation: PremoderationMode = PremoderationMode.NONE
+    max_links: int = 2
+    banned_words: tuple[str, ...] = ()
+    outbox_stale_seconds: float = 60.0
+    outbox_max_attempts: int = 8
+    sweep_interval_seconds: float = 30.0
+    cache_ttl_seconds: int = 300
+    page_size: int = 50
+    log_level: str = "INFO"
+    default_locale: str = "fr"
+    instance_dir: str = "instance"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def uses_redis(self) -> bool:
+        return bool(self.redis_url)
+
+    def replace(self, **changes: object) -> Settings:
+        """Return a copy with ``changes`` applied (tests and the CLI use it)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``MODERATION_*`` variables and validate them.
+
+        :raises ConfigError: production without a secret, or an unparseable value.
+        """
+        env = os.environ if environ is None else environ
+        get = _Reader(env)
+        instance = Path(get.str_("INSTANCE_DIR", str(_instance_dir())))
+        redis_url = get.str_("REDIS_URL", "")
+        database_url = get.str_("DATABASE_URL", f"sqlite:///{instance / 'moderation.sqlite'}")
+        broker_default = redis_url or f"sqla+sqlite:///{instance / 'broker.sqlite'}"
+        mode = get.str_("ENV", "development")
+        secret = get.str_("SECRET_KEY", "")
+        if mode == "production":
+            if not secret or secret == DEV_SECRET or len(secret) < 32:
+                raise ConfigError(
+                    "MODERATION_SECRET_KEY must be set to a random value of at least 32 "
+                    "characters in production (for example: python -c "
+                    "'import secrets; print(secrets.token_urlsafe(48))')"
+                )
+            if get.bool_("DEBUG", False):
+                raise ConfigError("MODERATION_DEBUG must be off in production")
+        settings = cls(
+            env=mode,
+            secret_key=secret or DEV_SECRET,
+            database_url=_normalise_database_url(database_url),
+            broker_url=get.str_("BROKER_URL", broker_default),
+            redis_url=redis_url,
+            site_url=get.str_("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
+            allowed_sites=get.list_("ALLOWED_SITES"),
+            auto_create_articles=get.bool_("AUTO_CREATE_ARTICLES", False),
+            check_deliverability=get.bool_("CHECK_DELIVERABILITY", False),
+            ip_storage=IpStorage(get.str_("IP_STORAGE", IpStorage.TRUNCATED.value)),
+            trusted_proxies=get.int_("TRUSTED_PROXIES", 0),
+            name_max_length=get.int_("NAME_MAX_LENGTH", 80),
+            body_min_length=get.int_("BODY_MIN_LENGTH", 1),
+            body_max_length=get.int_("BODY_MAX_LENGTH", 5000),
+            website_max_length=get.int_("WEBSITE_MAX_LENGTH", 200),
+            max_depth=get.int_("MAX_DEPTH", 3),
+            max_content_length=get.int_("MAX_CONTENT_LENGTH", 64 * 1024),
+            rate_limit=get.str_("RATE_LIMIT", "5 per minute;30 per hour"),
+            premoderation=PremoderationMode(get.str_("PREMODERATION", "none")),
+            max_links=get.int_("MAX_LINKS", 2),
+            banned_words=get.list_("BANNED_WORDS"),
+            outbox_stale_seconds=get.float_("OUTBOX_STALE_SECONDS", 60.0),
+            outbox_max_attempts=get.int_("OUTBOX_MAX_ATTEMPTS", 8),
+            sweep_interval_seconds=get.float_("SWEEP_INTERVAL_SECONDS", 30.0),
+            cache_ttl_seconds=get.int_("CACHE_TTL_SECONDS", 300),
+            page_size=get.int_("PAGE_SIZE", 50),
+            log_level=get.str_("LOG_LEVEL", "INFO").upper(),
+            default_locale=get.str_("DEFAULT_LOCALE", "fr"),
+            instance_dir=str(instance),
+        )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Refuse combinations that cannot work, with a message naming the variable."""
+        if self.body_min_length < 1 or self.body_max_length < self.body_min_length:
+            raise ConfigError("MODERATION_BODY_MIN_LENGTH/BODY_MAX_LENGTH are inconsistent")
+        if self.max_depth < 0:
+            raise ConfigError("MODERATION_MAX_DEPTH must be 0 or more")
+        if self.default_locale not in ("fr", "en"):
+            raise ConfigError("MODERATION_DEFAULT_LOCALE must be fr or en")
+        if self.max_links < 1:
+            raise ConfigError("MODERATION_MAX_LINKS must be 1 or more")
+
+
+def generate_secret() -> str:
+    """A value suitable for ``MODERATION_SECRET_KEY``."""
+    return secrets.token_urlsafe(48)
+
+
+def _normalise_database_url(url: str) -> str:
+    # Accept the URLs that hosting platforms hand out and pick the psycopg 3 driver.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+class _Reader:
+    """Typed access to ``MODERATION_*`` variables with errors that name the variable."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._env = environ
+
+    def str_(self, name: str, default: str) -> str:
+        return self._env.get(f"MODERATION_{name}", default).strip()
+
+    def bool_(self, name: str, default: bool) -> bool:
+        raw = self._env.get(f"MODERATION_{name}")
+        if raw is None or raw.strip() == "":
+            return default
+        value = raw.strip().lower()
+        if value in ("1", "true", "yes", "on"):
+            return True
+        if value in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"MODERATION_{name} must be true or false, not {raw!r}")
+
+    def int_(self, name: str, default: int) -> int:
+        raw = self._env.get(f"MODERATION_{name}")
+        if raw is None or raw.strip() == "":
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"MODERATION_{name} must be a whole number, not {raw!r}") from None
+
+    def float_(self, name: str, default: float) -> float:
+        raw = self._env.get(f"MODERATION_{name}")
+        if raw is None or raw.strip() == "":
+            return default
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"MODERATION_{name} must be a number, not {raw!r}") from None
+
+    def list_(self, name: str) -> tuple[str, ...]:
+        raw = self._env.get(f"MODERATION_{name}", "")
+        return tuple(part.strip() for part in raw.split(",") if part.strip())

@@ -1,0 +1,103 @@
+"""The SQLAlchemy handle, declarative base and column types shared by every table.
+
+The metadata carries a naming convention so constraint names are the same on SQLite and
+PostgreSQL and Alembic can drop them by name. ``UTCDateTime`` makes every ``*_at`` column
+tz-aware UTC on both backends (SQLite stores no offset of its own).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import ConnectionPoolEntry
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(sa.TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC and always read back tz-aware."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    registry = sa.orm.registry(
+        metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={dt.datetime: UTCDateTime(), dict[str, Any]: sa.JSON()},
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+@event.listens_for(Engine, "connect")
+def _tune_sqlite(dbapi_connection: Any, connection_record: ConnectionPoolEntry) -> None:
+    # The embedded default: WAL lets the worker read while the web writes, NORMAL
+    # synchronous is durable across process crashes, and a busy timeout turns the brief
+    # write-lock waits between web and worker into waits rather than errors.
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def engine_options(database_url: str) -> dict[str, Any]:
+    """Pool settings per backend (SQLite files need no pool tuning)."""
+    if database_url.startswith("sqlite"):
+        return {}
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "pool_recycle": 1800}
+
+
+_ON_COMMIT_KEY = "moderation.db.on_commit"
+
+
+def on_commit(session: Any, callback: Any) -> None:
+    """Run ``callback()`` once the session's current transaction has committed.
+
+    For effects outside the database (cache invalidation) that must not be seen before
+    the data they describe. Dropped if the transaction rolls back.
+    """
+    session.info.setdefault(_ON_COMMIT_KEY, []).append(callback)
+
+
+@event.listens_for(sa.orm.Session, "after_commit")
+def _run_on_commit(session: Any) -> None:
+    for callback in session.info.pop(_ON_COMMIT_KEY, []):
+        callback()
+
+
+@event.listens_for(sa.orm.Session, "after_rollback")
+def _drop_on_commit(session: Any) -> None:
+    session.info.pop(_ON_COMMIT_KEY, None)

@@ -1,0 +1,152 @@
+"""The tables. No presentation here: serializers live in ``moderation.web.serializers``.
+
+``Comment.status`` is the current state, denormalised from the append-only
+``ModerationDecision`` log; every change to it is a compare-and-set made by
+``moderation.services.moderation``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+
+from moderation.db import Base
+
+
+class CommentStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    HELD = "held"
+    SPAM = "spam"
+    REJECTED = "rejected"
+    DELETED = "deleted"
+
+
+class DecisionSource(StrEnum):
+    RULES = "rules"
+    CLASSIFIERS = "classifiers"
+    MODERATOR = "moderator"
+    SYSTEM = "system"
+
+
+def _enum(enum_cls: type[StrEnum], length: int = 16) -> sa.Enum:
+    # Stored as plain strings (no native PostgreSQL enum): adding a state is then a code
+    # change, not a schema migration with ALTER TYPE.
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+def new_public_id() -> str:
+    """An unguessable id (128 bits) the author's browser uses to follow its comment."""
+    return secrets.token_urlsafe(16)
+
+
+class Article(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    url: Mapped[str] = mapped_column(sa.String(2000), default="")
+    title: Mapped[str] = mapped_column(sa.String(500), default="")
+    is_open: Mapped[bool] = mapped_column(default=True)
+    closes_at: Mapped[dt.datetime | None]
+    # None means "follow the site-wide setting".
+    premoderation: Mapped[str | None] = mapped_column(sa.String(16))
+    created_at: Mapped[dt.datetime]
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    __table_args__ = (
+        # The public thread: approved comments of one article in time order.
+        sa.Index("ix_comments_article_status_created", "article_id", "status", "created_at"),
+        # Moderator queues: by status, oldest first.
+        sa.Index("ix_comments_status_created", "status", "created_at"),
+        sa.Index("ix_comments_email_hash", "email_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(32), unique=True, default=new_public_id)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("comments.id", ondelete="SET NULL"), index=True
+    )
+    depth: Mapped[int] = mapped_column(default=0)
+    author_name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str] = mapped_column(sa.String(320))
+    email_hash: Mapped[str] = mapped_column(sa.String(64))
+    website: Mapped[str | None] = mapped_column(sa.String(2000))
+    body_raw: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    language: Mapped[str | None] = mapped_column(sa.String(8))
+    ip: Mapped[str | None] = mapped_column(sa.String(64))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(400))
+    status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus))
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    scores: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[dt.datetime]
+    decided_at: Mapped[dt.datetime | None]
+
+
+class ModerationDecision(Base):
+    """Append-only log: one row per status change, with who, what and why."""
+
+    __tablename__ = "moderation_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[DecisionSource] = mapped_column(_enum(DecisionSource))
+    actor: Mapped[str] = mapped_column(sa.String(200))
+    from_status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus))
+    to_status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus))
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    scores: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    policy_version: Mapped[str] = mapped_column(sa.String(40), default="")
+    created_at: Mapped[dt.datetime]
+
+
+class OutboxMessage(Base):
+    """Work for the workers, written in the same transaction as the change that needs it.
+
+    The row is the durable truth; the broker message is only a doorbell. ``available_at``
+    is when the sweeper may publish it again if no worker has finished it by then.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (sa.Index("ix_outbox_messages_due", "done_at", "available_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_name: Mapped[str] = mapped_column(sa.String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime]
+    available_at: Mapped[dt.datetime]
+    published_at: Mapped[dt.datetime | None]
+    done_at: Mapped[dt.datetime | None]
+
+
+class ApiToken(Base):
+    """A moderator API token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime]
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]

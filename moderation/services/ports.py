@@ -1,0 +1,81 @@
+"""Ports the services depend on, implemented in ``moderation.integrations`` and tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from moderation.config import Settings
+from moderation.jobs import Publisher
+from moderation.pipeline import Classifier
+from moderation.pipeline import Policy
+from moderation.pipeline import Rule
+
+
+class Clock(Protocol):
+    """Where the time comes from; tests pass a clock they can move."""
+
+    def now(self) -> dt.datetime: ...
+
+
+class SystemClock:
+    """The real time, tz-aware UTC."""
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+
+class ReadCache(Protocol):
+    """A shared cache of public read responses, invalidated per article by generation.
+
+    Readers fetch the article's generation first and key their entry with it, so a reader
+    that computed a response from data older than a concurrent change stores it under a
+    generation nobody asks for anymore: no stale entry can outlive an invalidation.
+    Implementations fail open (a cache outage is a slower read, never an error).
+    """
+
+    def generations(self, article_keys: Iterable[str]) -> list[str] | None:
+        """Current generation per article, or ``None`` when the cache is unavailable."""
+        ...
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def get_many(self, keys: list[str]) -> list[bytes | None]: ...
+
+    def set(self, key: str, value: bytes, ttl: int) -> None: ...
+
+    def invalidate(self, article_keys: Iterable[str]) -> None: ...
+
+
+class NullCache:
+    """No caching: every read goes to the database (the embedded default)."""
+
+    def generations(self, article_keys: Iterable[str]) -> list[str] | None:
+        return None
+
+    def get(self, key: str) -> bytes | None:
+        return None
+
+    def get_many(self, keys: list[str]) -> list[bytes | None]:
+        return [None] * len(keys)
+
+    def set(self, key: str, value: bytes, ttl: int) -> None:
+        return None
+
+    def invalidate(self, article_keys: Iterable[str]) -> None:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    """Everything a use case needs besides the session, built once by ``wiring``."""
+
+    settings: Settings
+    clock: Clock
+    publisher: Publisher
+    cache: ReadCache
+    rules: tuple[Rule, ...]
+    classifiers: tuple[Classifier, ...]
+    policy: Policy

@@ -1,0 +1,40 @@
+"""Composition root: build the collaborators the use cases need, from the settings.
+
+The one module of ``services`` that knows concrete integrations. Both processes (web and
+worker) call :func:`build_deps` once at start-up.
+"""
+
+from __future__ import annotations
+
+from moderation.config import Settings
+from moderation.integrations.celery_producer import CeleryPublisher
+from moderation.integrations.redis_cache import RedisReadCache
+from moderation.jobs import Publisher
+from moderation.pipeline import Policy
+from moderation.pipeline import default_rules
+from moderation.services.ports import Clock
+from moderation.services.ports import Deps
+from moderation.services.ports import NullCache
+from moderation.services.ports import ReadCache
+from moderation.services.ports import SystemClock
+
+
+def build_deps(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    publisher: Publisher | None = None,
+    cache: ReadCache | None = None,
+) -> Deps:
+    """Everything the services need; tests may pass their own clock."""
+    if cache is None:
+        cache = RedisReadCache(settings.redis_url) if settings.uses_redis else NullCache()
+    return Deps(
+        settings=settings,
+        clock=clock or SystemClock(),
+        publisher=publisher or CeleryPublisher(settings),
+        cache=cache,
+        rules=default_rules(banned_words=settings.banned_words, max_links=settings.max_links),
+        classifiers=(),
+        policy=Policy(),
+    )

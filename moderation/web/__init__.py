@@ -1,0 +1,49 @@
+"""The HTTP surface: blueprints, error handlers, language selection and security headers."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask import Response
+from flask_babel import Babel
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from moderation.config import Settings
+from moderation.web import api
+from moderation.web import moderation_api
+from moderation.web import openapi
+from moderation.web import pages
+from moderation.web.errors import register_error_handlers
+from moderation.web.i18n import select_locale
+from moderation.web.ratelimit import RateLimiter
+
+
+def register_web(app: Flask, settings: Settings) -> None:
+    """Attach everything an HTTP request needs to ``app``."""
+    if settings.trusted_proxies:
+        # Only as many X-Forwarded-For hops as there are proxies we run: a client cannot
+        # choose its own address (and so its rate-limit key) by sending the header.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies
+        )
+    Babel(app, locale_selector=select_locale, default_domain="messages")
+    app.extensions["moderation.ratelimiter"] = RateLimiter(
+        settings.rate_limit, settings.redis_url or "memory://"
+    )
+    app.register_blueprint(api.bp)
+    app.register_blueprint(moderation_api.bp)
+    app.register_blueprint(openapi.bp)
+    app.register_blueprint(pages.bp)
+    register_error_handlers(app)
+    app.after_request(_security_headers)
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if response.mimetype == "text/html":
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
+            "base-uri 'none'; frame-ancestors 'self'; form-action 'self'",
+        )
+    return response

@@ -1,0 +1,249 @@
+"""Public JSON API (``/api/v1``): post a comment, read threads, counts and one comment.
+
+Views parse, call one service, commit and serialize. Reads of threads and counts are
+served from the shared read cache, keyed by the article's generation, with an ETag so
+browsers and proxies can revalidate for free.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask import Blueprint
+from flask import Response
+from flask import current_app
+from flask import json
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+from werkzeug.exceptions import UnsupportedMediaType
+
+from moderation.db import db
+from moderation.errors import FieldError
+from moderation.errors import ValidationFailed
+from moderation.models import Article
+from moderation.models import Comment
+from moderation.services import articles as article_service
+from moderation.services import comments as comment_service
+from moderation.services.ports import Deps
+from moderation.validation import Limits
+from moderation.validation import parse_submission
+from moderation.web import serializers
+from moderation.web.errors import problem
+from moderation.web.ratelimit import RateLimiter
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_COUNT_ARTICLES = 100
+MAX_PAGE_SIZE = 200
+SORTS = ("oldest", "newest")
+
+
+def deps() -> Deps:
+    return current_app.extensions["moderation.deps"]  # type: ignore[no-any-return]
+
+
+def limiter() -> RateLimiter:
+    return current_app.extensions["moderation.ratelimiter"]  # type: ignore[no-any-return]
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    # Public reads are public data: any page may fetch them. Writes are answered with the
+    # caller's origin only when it is one of the configured sites.
+    origin = request.headers.get("Origin")
+    if request.method in ("GET", "HEAD") and not request.path.startswith("/api/v1/moderation"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    elif origin and article_service.host_allowed(origin, deps().settings.allowed_sites):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Methods"] = "POST, GET, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept-Language"
+        response.headers["Access-Control-Max-Age"] = "600"
+        response.vary.add("Origin")
+    return response
+
+
+@bp.route("/articles/<path:article_key>/comments", methods=["OPTIONS"])
+def preflight(article_key: str) -> Response:
+    return Response(status=204)
+
+
+@bp.post("/articles/<path:article_key>/comments")
+def post_comment(article_key: str) -> Response:
+    """Accept a comment (JSON or an HTML form) and answer 202 before any check runs."""
+    settings = deps().settings
+    client_ip = request.remote_addr or "unknown"
+    if limiter().enabled:
+        wait = limiter().hit("comment", client_ip)
+        if wait is not None:
+            return problem(
+                429,
+                "rate-limited",
+                _("Too many comments in a short time. Please wait a moment."),
+                headers={"Retry-After": str(wait)},
+            )
+    data = _submission_data()
+    draft = parse_submission(
+        data,
+        Limits(
+            name_max=settings.name_max_length,
+            body_min=settings.body_min_length,
+            body_max=settings.body_max_length,
+            website_max=settings.website_max_length,
+            check_deliverability=settings.check_deliverability,
+        ),
+    )
+    comment = comment_service.submit_comment(
+        db.session,
+        deps(),
+        draft,
+        article_key=article_key,
+        article_url=_optional_str(data, "article_url"),
+        article_title=_optional_str(data, "article_title"),
+        client=comment_service.ClientInfo(
+            ip=request.remote_addr,
+            user_agent=request.user_agent.string,
+            origin=request.headers.get("Origin") or request.headers.get("Referer"),
+        ),
+    )
+    public_id = comment.public_id
+    db.session.commit()
+    # Whatever the screen decided, the reader is told "pending": a bot learns nothing.
+    response = current_app.response_class(
+        json.dumps({"id": public_id, "status": "pending"}), status=202, mimetype="application/json"
+    )
+    response.headers["Location"] = url_for("api.get_comment", public_id=public_id)
+    return response
+
+
+def _submission_data() -> dict[str, Any]:
+    if request.mimetype == "application/json":
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise ValidationFailed([FieldError("body", "invalid_type")])
+        return data
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return request.form.to_dict()
+    raise UnsupportedMediaType()
+
+
+def _optional_str(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    return value.strip()[:2000] if isinstance(value, str) else ""
+
+
+@bp.get("/articles/<path:article_key>/comments")
+def get_thread(article_key: str) -> Response:
+    """Approved comments of one article, threaded, paginated on top-level comments."""
+    sort = request.args.get("sort", "oldest")
+    if sort not in SORTS:
+        raise ValidationFailed([FieldError("sort", "invalid_value")])
+    cursor = request.args.get("cursor") or None
+    limit = _page_size()
+    cache = deps().cache
+    generations = cache.generations([article_key])
+    cache_key = None
+    if generations is not None:
+        digest = hashlib.sha256(article_key.encode()).hexdigest()[:32]
+        cache_key = f"thread:{digest}:{generations[0]}:{sort}:{limit}:{cursor or ''}"
+        hit = cache.get(cache_key)
+        if hit is not None:
+            return _cached_json(hit)
+    try:
+        page = comment_service.public_thread(
+            db.session, article_key, sort=sort, cursor=cursor, limit=limit
+        )
+    except ValueError:
+        raise ValidationFailed([FieldError("cursor", "invalid_value")]) from None
+    body = json.dumps(serializers.thread_page(page, sort)).encode()
+    entry = _etag(body).encode() + b"\n" + body
+    if cache_key is not None:
+        cache.set(cache_key, entry, deps().settings.cache_ttl_seconds)
+    return _cached_json(entry)
+
+
+def _page_size() -> int:
+    raw = request.args.get("limit")
+    if raw is None:
+        return deps().settings.page_size
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise ValidationFailed([FieldError("limit", "invalid_value")])
+    return int(raw)
+
+
+def _etag(body: bytes) -> str:
+    return hashlib.blake2b(body, digest_size=12).hexdigest()
+
+
+def _cached_json(entry: bytes) -> Response:
+    etag, _sep, body = entry.partition(b"\n")
+    response = current_app.response_class(body, mimetype="application/json")
+    response.set_etag(etag.decode())
+    # Shared caches may keep it but must revalidate: a moderator's approval shows at once.
+    response.headers["Cache-Control"] = "public, no-cache"
+    return response.make_conditional(request)
+
+
+@bp.get("/counts")
+def get_counts() -> Response:
+    """Approved-comment counts for up to 100 articles, in one request."""
+    keys = list(dict.fromkeys(request.args.getlist("article")))
+    if not keys or len(keys) > MAX_COUNT_ARTICLES:
+        raise ValidationFailed([FieldError("article", "invalid_value")])
+    cache = deps().cache
+    generations = cache.generations(keys)
+    counts: dict[str, int] = {}
+    missing = keys
+    if generations is not None:
+        entry_keys = [_count_key(k, g) for k, g in zip(keys, generations, strict=True)]
+        missing = []
+        for key, cached in zip(keys, cache.get_many(entry_keys), strict=True):
+            if cached is None:
+                missing.append(key)
+            else:
+                counts[key] = int(cached)
+    if missing:
+        fresh = comment_service.approved_counts(db.session, missing)
+        counts.update(fresh)
+        if generations is not None:
+            by_key = dict(zip(keys, generations, strict=True))
+            ttl = deps().settings.cache_ttl_seconds
+            for key, count in fresh.items():
+                cache.set(_count_key(key, by_key[key]), str(count).encode(), ttl)
+    body = json.dumps({"counts": {k: counts[k] for k in keys}}).encode()
+    return _cached_json(_etag(body).encode() + b"\n" + body)
+
+
+def _count_key(article_key: str, generation: str) -> str:
+    digest = hashlib.sha256(article_key.encode()).hexdigest()[:32]
+    return f"count:{digest}:{generation}"
+
+
+@bp.get("/comments/<public_id>")
+def get_comment(public_id: str) -> Response:
+    """One comment and its moderation status, for whoever holds its unguessable id."""
+    comment = comment_service.get_comment(db.session, public_id)
+    article = db.session.get_one(Article, comment.article_id)
+    parent = _parent_public_id(comment)
+    response = current_app.response_class(
+        json.dumps(serializers.comment_status(comment, article, parent)),
+        mimetype="application/json",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _parent_public_id(comment: Comment) -> str | None:
+    if comment.parent_id is None:
+        return None
+    parent = db.session.get(Comment, comment.parent_id)
+    return parent.public_id if parent else None
+
+
+@bp.get("/health")
+def health() -> Response:
+    """Liveness and database reachability, for load balancers and compose."""
+    db.session.execute(db.select(1))
+    return current_app.response_class(json.dumps({"status": "ok"}), mimetype="application/json")
+

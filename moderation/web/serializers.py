@@ -1,0 +1,95 @@
+"""Models to JSON. The public shapes carry no email, IP, user agent, score or reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from moderation.models import Article
+from moderation.models import Comment
+from moderation.models import ModerationDecision
+from moderation.services.comments import ThreadNode
+from moderation.services.comments import ThreadPage
+from moderation.web.i18n import reason_summary
+
+
+def timestamp(value: dt.datetime | None) -> str | None:
+    """RFC 3339, UTC, second precision is not enough for ordering: keep microseconds."""
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+def public_comment(node: ThreadNode, parent_public_id: str | None) -> dict[str, Any]:
+    comment = node.comment
+    return {
+        "id": comment.public_id,
+        "parent_id": parent_public_id,
+        "author_name": comment.author_name,
+        "website": comment.website,
+        "html": comment.body_html,
+        "created_at": timestamp(comment.created_at),
+        "reply_count": len(node.children),
+        "replies": [public_comment(child, comment.public_id) for child in node.children],
+    }
+
+
+def public_article(article: Article) -> dict[str, Any]:
+    return {
+        "key": article.key,
+        "title": article.title,
+        "url": article.url,
+        "is_open": article.is_open,
+    }
+
+
+def thread_page(page: ThreadPage, sort: str) -> dict[str, Any]:
+    return {
+        "article": public_article(page.article),
+        "total": page.total,
+        "sort": sort,
+        "comments": [public_comment(node, None) for node in page.nodes],
+        "next_cursor": page.next_cursor,
+    }
+
+
+def comment_status(comment: Comment, article: Article, parent_public_id: str | None) -> dict[str, Any]:
+    """What the holder of a comment's id may see: its public fields and its status."""
+    return {
+        "id": comment.public_id,
+        "article": article.key,
+        "parent_id": parent_public_id,
+        "author_name": comment.author_name,
+        "website": comment.website,
+        "html": comment.body_html,
+        "status": comment.status.value,
+        "created_at": timestamp(comment.created_at),
+        "decided_at": timestamp(comment.decided_at),
+    }
+
+
+def moderator_comment(
+    comment: Comment, article: Article, parent_public_id: str | None
+) -> dict[str, Any]:
+    """The moderator's view: adds the email, reasons, scores and client hints."""
+    return {
+        **comment_status(comment, article, parent_public_id),
+        "email": comment.email,
+        "body_text": comment.body_text,
+        "ip": comment.ip,
+        "user_agent": comment.user_agent,
+        "reasons": comment.reasons or [],
+        "summary": reason_summary(comment.reasons or []),
+        "scores": comment.scores or {},
+    }
+
+
+def decision(entry: ModerationDecision) -> dict[str, Any]:
+    return {
+        "source": entry.source.value,
+        "actor": entry.actor,
+        "from_status": entry.from_status.value,
+        "to_status": entry.to_status.value,
+        "reasons": entry.reasons or [],
+        "summary": reason_summary(entry.reasons or []),
+        "policy_version": entry.policy_version,
+        "at": timestamp(entry.created_at),
+    }

@@ -1,0 +1,89 @@
+"""The Celery application: configuration, queues, beat schedule, and the task base class.
+
+``make_celery(settings)`` builds it explicitly from :class:`~moderation.config.Settings`.
+Each task runs inside an app context of a route-less Flask app (database and services
+only), commits when its body returns and rolls back when it raises. Tasks are registered
+under the names in ``moderation.jobs``; the web side publishes by those names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from celery import Celery
+from celery import Task
+from flask import Flask
+from kombu import Queue
+
+from moderation import create_app
+from moderation import jobs
+from moderation.config import Settings
+from moderation.db import db
+from moderation.integrations.celery_producer import broker_transport_options
+
+
+class AppContextTask(Task):  # type: ignore[type-arg]
+    """Run the task body in a Flask app context; one commit per successful run."""
+
+    abstract = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        flask_app: Flask = self.app.flask_app  # type: ignore[attr-defined]
+        with flask_app.app_context():
+            try:
+                result = self.run(*args, **kwargs)
+                db.session.commit()
+            except BaseException:
+                db.session.rollback()
+                raise
+            finally:
+                db.session.remove()
+            return result
+
+
+def make_celery(settings: Settings, flask_app: Flask | None = None) -> Celery:
+    """Build the worker/beat application for ``settings``."""
+    app = Celery("moderation", task_cls=AppContextTask, set_as_current=True)
+    app.flask_app = flask_app or create_app(settings, with_web=False)  # type: ignore[attr-defined]
+    schedule_file = Path(settings.instance_dir) / "celerybeat-schedule"
+    app.conf.update(
+        broker_url=settings.broker_url,
+        broker_transport_options=broker_transport_options(settings),
+        broker_connection_retry_on_startup=True,
+        # JSON only: no pickle, ever.
+        task_serializer="json",
+        accept_content=["json"],
+        result_serializer="json",
+        # State lives in the database; nobody reads task results.
+        task_ignore_result=True,
+        # Acknowledge after the body returns: a worker that dies mid-check leaves the
+        # message to be delivered again. The body is idempotent (compare-and-set).
+        task_acks_late=True,
+        worker_prefetch_multiplier=1,
+        # A child killed by the OS is acknowledged (no poison-message loop); the outbox
+        # sweeper re-publishes its work once the lease has run out.
+        task_reject_on_worker_lost=False,
+        worker_cancel_long_running_tasks_on_connection_loss=True,
+        task_queues=[Queue(jobs.QUEUE_CHECKS), Queue(jobs.QUEUE_MAINTENANCE)],
+        task_default_queue=jobs.QUEUE_CHECKS,
+        task_routes={name: {"queue": queue} for name, queue in jobs.TASK_QUEUES.items()},
+        worker_hijack_root_logger=False,
+        beat_schedule_filename=str(schedule_file),
+        beat_schedule={
+            "sweep-outbox": {
+                "task": jobs.TASK_SWEEP_OUTBOX,
+                "schedule": dt.timedelta(seconds=settings.sweep_interval_seconds),
+                "options": {"queue": jobs.QUEUE_MAINTENANCE, "expires": 300},
+            }
+        },
+        timezone="UTC",
+        enable_utc=True,
+    )
+    from workers import maintenance
+    from workers import moderation as moderation_tasks
+
+    moderation_tasks.register(app)
+    maintenance.register(app)
+    return app

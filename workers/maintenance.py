@@ -1,0 +1,30 @@
+"""Periodic upkeep run by beat: publish again the work nobody finished."""
+
+from __future__ import annotations
+
+from celery import Celery
+from flask import current_app
+from sqlalchemy.exc import OperationalError
+
+from moderation import jobs
+from moderation.db import db
+from moderation.services import maintenance
+
+
+def sweep_outbox() -> int:
+    """Re-publish stale outbox messages; returns how many."""
+    deps = current_app.extensions["moderation.deps"]
+    return maintenance.sweep_outbox(db.session, deps)
+
+
+def register(app: Celery) -> None:
+    app.task(
+        name=jobs.TASK_SWEEP_OUTBOX,
+        acks_late=True,
+        soft_time_limit=120,
+        time_limit=150,
+        autoretry_for=(OperationalError,),
+        retry_backoff=True,
+        retry_jitter=True,
+        max_retries=3,
+    )(sweep_outbox)
