@@ -41,7 +41,7 @@ def main() -> None:
 @with_appcontext
 def create_token(name: str) -> None:
     """Issue a moderator API token for NAME (printed once, stored hashed)."""
-    raw = tokens.create_token(db.session, name, _now())  # type: ignore[arg-type]
+    raw = tokens.create_token(db.session(), name, _now())  # type: ignore[arg-type]
     db.session.commit()
     click.echo(raw)
 
@@ -51,7 +51,7 @@ def create_token(name: str) -> None:
 @with_appcontext
 def revoke_token(name: str) -> None:
     """Revoke every token issued for NAME."""
-    count = tokens.revoke_token(db.session, name, _now())  # type: ignore[arg-type]
+    count = tokens.revoke_token(db.session(), name, _now())  # type: ignore[arg-type]
     db.session.commit()
     click.echo(f"revoked {count} token(s)")
 
@@ -63,7 +63,7 @@ def revoke_token(name: str) -> None:
 @with_appcontext
 def add_article(key: str, url: str, title: str) -> None:
     """Register an article KEY (sites may also create them on first comment)."""
-    articles.ensure_article(db.session, key, url=url, title=title, now=_now())  # type: ignore[arg-type]
+    articles.ensure_article(db.session(), key, url=url, title=title, now=_now())  # type: ignore[arg-type]
     db.session.commit()
     click.echo(f"article {key} ready")
 
@@ -74,7 +74,7 @@ def add_article(key: str, url: str, title: str) -> None:
 @with_appcontext
 def close_article(key: str, reopen: bool) -> None:
     """Stop (or resume) accepting comments on article KEY."""
-    articles.set_open(db.session, key, reopen)
+    articles.set_open(db.session(), key, reopen)
     db.session.commit()
     click.echo(f"article {key} {'open' if reopen else 'closed'}")
 
@@ -84,7 +84,7 @@ def close_article(key: str, reopen: bool) -> None:
 def seed_demo() -> None:
     """Register the demo article under the key ``demo``."""
     articles.ensure_article(
-        db.session,
+        db.session(),
         "demo",
         url=f"{_settings().site_url}/demo",
         title="Le conseil municipal vote le budget 2027",
@@ -100,8 +100,14 @@ def seed_demo() -> None:
 @click.option("--loglevel", default="info", show_default=True)
 def worker(beat: bool, concurrency: int, loglevel: str) -> None:
     """Run a Celery worker for the checks and maintenance queues."""
-    args = ["celery", "-A", "workers.main", "worker", f"--concurrency={concurrency}",
-            f"--loglevel={loglevel}"]
+    args = [
+        "celery",
+        "-A",
+        "workers.main",
+        "worker",
+        f"--concurrency={concurrency}",
+        f"--loglevel={loglevel}",
+    ]
     if beat:
         args.append("--beat")
     os.execvp(sys.executable, [sys.executable, "-m", *args])  # noqa: S606 - replaces the CLI
@@ -129,10 +135,19 @@ def serve(host: str, port: int, web_workers: int) -> None:
     subprocess.run([python, "-m", "moderation.cli", "db", "upgrade"], check=True)
     subprocess.run([python, "-m", "moderation.cli", "seed-demo"], check=True)
     children = [
-        subprocess.Popen([python, "-m", "moderation.cli", "worker", "--beat",
-                          "--concurrency=1"]),
-        subprocess.Popen([python, "-m", "gunicorn", "--workers", str(web_workers),
-                          "--bind", f"{host}:{port}", "moderation.wsgi:app"]),
+        subprocess.Popen([python, "-m", "moderation.cli", "worker", "--beat", "--concurrency=1"]),
+        subprocess.Popen(
+            [
+                python,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(web_workers),
+                "--bind",
+                f"{host}:{port}",
+                "moderation.wsgi:app",
+            ]
+        ),
     ]
     click.echo(f"web on http://{host}:{port}/  (demo article: http://{host}:{port}/demo)")
     try:

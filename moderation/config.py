@@ -181,7 +181,10 @@ class _Reader:
         self._env = environ
 
     def str_(self, name: str, default: str) -> str:
-        return self._env.get(f"MODERATION_{name}", default).strip()
+        # A blank value counts as unset, like the other readers: `KEY=` in an env file must
+        # not turn the broker URL into "" (Celery would then try amqp://localhost).
+        value = self._env.get(f"MODERATION_{name}", "").strip()
+        return value or default
 
     def bool_(self, name: str, default: bool) -> bool:
         raw = self._env.get(f"MODERATION_{name}")

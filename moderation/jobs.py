@@ -58,16 +58,18 @@ def enqueue_after_commit(
     task_name: str,
     kwargs: dict[str, Any],
     *,
+    key: str,
     now: dt.datetime,
     stale_after: dt.timedelta,
 ) -> OutboxMessage:
     """Record ``task_name(**kwargs)`` in the outbox; publish it once the session commits.
 
-    The task receives ``outbox_id`` in addition to ``kwargs`` so it can mark the row done
-    in the same transaction as its result.
+    ``key`` names what the work is about (``comment:42``): the task closes the rows of its
+    key in the same transaction as its result (:func:`mark_done`).
     """
     message = OutboxMessage(
         task_name=task_name,
+        key=key,
         payload=kwargs,
         attempts=1,
         created_at=now,
@@ -75,26 +77,30 @@ def enqueue_after_commit(
     )
     session.add(message)
     session.flush()
-    session.info.setdefault(_PENDING_KEY, []).append(
-        _Pending(publisher, task_name, {**kwargs, "outbox_id": message.id})
-    )
+    session.info.setdefault(_PENDING_KEY, []).append(_Pending(publisher, task_name, kwargs))
     return message
 
 
 def publish_later(session: Session, publisher: Publisher, message: OutboxMessage) -> None:
     """Publish an existing outbox row again once the session commits (the sweeper's way)."""
     session.info.setdefault(_PENDING_KEY, []).append(
-        _Pending(publisher, message.task_name, {**message.payload, "outbox_id": message.id})
+        _Pending(publisher, message.task_name, dict(message.payload))
     )
 
 
-def mark_done(session: Session, outbox_id: int | None, now: dt.datetime) -> None:
-    """Close an outbox row (in the caller's transaction, next to the task's result)."""
-    if outbox_id is None:
-        return
+def mark_done(session: Session, task_name: str, key: str, now: dt.datetime) -> None:
+    """Close the open outbox rows of ``task_name`` for ``key``, in the caller's transaction.
+
+    Closing by key rather than by row id means a late or duplicate delivery can only ever
+    close work about the same thing it has just handled.
+    """
     session.execute(
         sa.update(OutboxMessage)
-        .where(OutboxMessage.id == outbox_id, OutboxMessage.done_at.is_(None))
+        .where(
+            OutboxMessage.task_name == task_name,
+            OutboxMessage.key == key,
+            OutboxMessage.done_at.is_(None),
+        )
         .values(done_at=now)
     )
 
@@ -129,10 +135,7 @@ def publish_pending(session: Session) -> None:
             item.publisher.publish(item.task_name, item.kwargs)
         except Exception:  # noqa: BLE001 - a process edge: the outbox row is the fallback
             logger.warning(
-                "publish failed; the sweeper will retry task=%s outbox_id=%s",
-                item.task_name,
-                item.kwargs.get("outbox_id"),
-                exc_info=True,
+                "publish failed; the sweeper will retry task=%s", item.task_name, exc_info=True
             )
 
 

@@ -74,6 +74,8 @@ class Comment(Base):
         # Moderator queues: by status, oldest first.
         sa.Index("ix_comments_status_created", "status", "created_at"),
         sa.Index("ix_comments_email_hash", "email_hash"),
+        # Never reuse a deleted comment's id on SQLite: late task deliveries carry ids.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,10 +129,16 @@ class OutboxMessage(Base):
     """
 
     __tablename__ = "outbox_messages"
-    __table_args__ = (sa.Index("ix_outbox_messages_due", "done_at", "available_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_messages_due", "done_at", "available_at"),
+        sa.Index("ix_outbox_messages_key", "key", "task_name"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_name: Mapped[str] = mapped_column(sa.String(100))
+    #: What the work is about, e.g. ``comment:42``.
+    key: Mapped[str] = mapped_column(sa.String(200))
     payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime]

@@ -122,12 +122,15 @@ def _text(
 def _has_control_chars(value: str) -> bool:
     # Cc: C0/C1 controls (newlines included); bidi overrides can disguise a name.
     return any(
-        unicodedata.category(ch) == "Cc" or ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+        unicodedata.category(ch) == "Cc"
+        or ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
         for ch in value
     )
 
 
-def _email(data: Mapping[str, object], errors: list[FieldError], deliverability: bool) -> str | None:
+def _email(
+    data: Mapping[str, object], errors: list[FieldError], deliverability: bool
+) -> str | None:
     raw = _text(data, "email", errors, required=True, max_len=EMAIL_MAX_LENGTH)
     if raw is None:
         return None

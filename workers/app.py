@@ -43,9 +43,9 @@ class AppContextTask(Task):  # type: ignore[type-arg]
             return result
 
 
-def make_celery(settings: Settings, flask_app: Flask | None = None) -> Celery:
+def make_celery(settings: Settings, flask_app: Flask | None = None) -> Celery[Any]:
     """Build the worker/beat application for ``settings``."""
-    app = Celery("moderation", task_cls=AppContextTask, set_as_current=True)
+    app: Celery[Any] = Celery("moderation", task_cls=AppContextTask, set_as_current=True)
     app.flask_app = flask_app or create_app(settings, with_web=False)  # type: ignore[attr-defined]
     schedule_file = Path(settings.instance_dir) / "celerybeat-schedule"
     app.conf.update(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery
 from flask import current_app
 from sqlalchemy.exc import OperationalError
@@ -14,10 +16,10 @@ from moderation.services import maintenance
 def sweep_outbox() -> int:
     """Re-publish stale outbox messages; returns how many."""
     deps = current_app.extensions["moderation.deps"]
-    return maintenance.sweep_outbox(db.session, deps)
+    return maintenance.sweep_outbox(db.session(), deps)
 
 
-def register(app: Celery) -> None:
+def register(app: Celery[Any]) -> None:
     app.task(
         name=jobs.TASK_SWEEP_OUTBOX,
         acks_late=True,

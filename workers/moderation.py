@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery
 from flask import current_app
 from sqlalchemy.exc import OperationalError
@@ -11,30 +13,25 @@ from moderation.db import db
 from moderation.errors import TransientError
 from moderation.services import moderation as moderation_service
 
-#: Retries for failures that may pass (a database restart, an outside service hiccup).
-RETRY_OPTIONS = {
-    "autoretry_for": (TransientError, OperationalError),
-    "retry_backoff": True,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
 
-
-def classify_comment(comment_id: int, outbox_id: int | None = None) -> str | None:
+def classify_comment(comment_id: int) -> str | None:
     """Decide a pending comment; a comment already decided is left alone."""
     deps = current_app.extensions["moderation.deps"]
-    status = moderation_service.classify_and_decide(
-        db.session, deps, int(comment_id), int(outbox_id) if outbox_id is not None else None
-    )
+    status = moderation_service.classify_and_decide(db.session(), deps, int(comment_id))
     return status.value if status is not None else None
 
 
-def register(app: Celery) -> None:
+def register(app: Celery[Any]) -> None:
     app.task(
         name=jobs.TASK_CLASSIFY_COMMENT,
         acks_late=True,
         soft_time_limit=60,
         time_limit=90,
-        **RETRY_OPTIONS,
+        # Retries for failures that may pass (a database restart, an outside service
+        # hiccup), with exponential backoff and jitter; after that the sweeper takes over.
+        autoretry_for=(TransientError, OperationalError),
+        retry_backoff=True,
+        retry_backoff_max=300,
+        retry_jitter=True,
+        max_retries=5,
     )(classify_comment)

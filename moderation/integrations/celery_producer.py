@@ -15,8 +15,12 @@ from moderation.config import Settings
 from moderation.jobs import TASK_QUEUES
 
 #: How the producer retries one publish before leaving the work to the sweeper.
-PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1,
-                        "interval_max": 0.2}
+PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.2,
+}
 
 
 def broker_transport_options(settings: Settings) -> dict[str, Any]:

@@ -41,9 +41,7 @@ def decide(signals: Iterable[Signal], scores: Iterable[Score], policy: Policy) -
     """Weigh rule signals and classifier scores into one :class:`Decision`."""
     signals = tuple(signals)
     scores = tuple(scores)
-    reasons = [
-        Reason(s.rule_id, s.code, dict(s.params), s.spans, s.score) for s in signals
-    ]
+    reasons = [Reason(s.rule_id, s.code, dict(s.params), s.spans, s.score) for s in signals]
     verdict = Verdict.APPROVE
     for candidate in _PRECEDENCE:
         if any(s.verdict is candidate for s in signals):

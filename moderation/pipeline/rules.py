@@ -72,9 +72,7 @@ class BannedWordsRule:
         if not spans:
             return None
         first = submission.text[spans[0].start : spans[0].end]
-        return Signal(
-            self.rule_id, Verdict.REJECT, "banned_word", {"word": first}, spans=spans
-        )
+        return Signal(self.rule_id, Verdict.REJECT, "banned_word", {"word": first}, spans=spans)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from moderation.models import Article
 from moderation.models import Comment
 from moderation.models import CommentStatus
 from moderation.services import articles
+from moderation.services.moderation import check_key
 from moderation.services.moderation import record_machine_decision
 from moderation.services.ports import Deps
 from moderation.validation import CommentDraft
@@ -139,6 +140,7 @@ def submit_comment(
         deps.publisher,
         jobs.TASK_CLASSIFY_COMMENT,
         {"comment_id": comment.id},
+        key=check_key(comment.id),
         now=now,
         stale_after=dt.timedelta(seconds=settings.outbox_stale_seconds),
     )

@@ -81,8 +81,7 @@ def record_machine_decision(
     source = DecisionSource.CLASSIFIERS if decision.scores else DecisionSource.RULES
     reasons = [reason.as_dict() for reason in decision.reasons]
     scores: dict[str, Any] = {
-        s.label: {"value": s.value, "model": s.model, "version": s.version}
-        for s in decision.scores
+        s.label: {"value": s.value, "model": s.model, "version": s.version} for s in decision.scores
     }
     return _change_status(
         session,
@@ -98,9 +97,12 @@ def record_machine_decision(
     )
 
 
-def classify_and_decide(
-    session: Session, deps: Deps, comment_id: int, outbox_id: int | None = None
-) -> CommentStatus | None:
+def check_key(comment_id: int) -> str:
+    """The outbox key of a comment's check."""
+    return f"comment:{comment_id}"
+
+
+def classify_and_decide(session: Session, deps: Deps, comment_id: int) -> CommentStatus | None:
     """Run the full pipeline on a pending comment and store the verdict.
 
     Idempotent: a comment already decided (by an earlier run or a moderator) is left as it
@@ -109,16 +111,14 @@ def classify_and_decide(
     now = deps.clock.now()
     comment = session.get(Comment, comment_id)
     if comment is None or comment.status != CommentStatus.PENDING:
-        jobs.mark_done(session, outbox_id, now)
+        jobs.mark_done(session, jobs.TASK_CLASSIFY_COMMENT, check_key(comment_id), now)
         return None
     article = session.get_one(Article, comment.article_id)
     submission = submission_of(comment, article)
     context = _context(session, deps, comment, article)
-    decision = pipeline.moderate(
-        submission, context, deps.rules, deps.classifiers, deps.policy
-    )
+    decision = pipeline.moderate(submission, context, deps.rules, deps.classifiers, deps.policy)
     changed = record_machine_decision(session, deps, comment, decision)
-    jobs.mark_done(session, outbox_id, now)
+    jobs.mark_done(session, jobs.TASK_CLASSIFY_COMMENT, check_key(comment_id), now)
     return comment.status if changed else None
 
 
@@ -170,8 +170,15 @@ def apply_moderator_action(
     target = ACTION_TARGETS[action]
     if not is_legal(current, target):
         raise IllegalTransition(current.value, target.value)
-    reasons: list[dict[str, Any]] = [{"rule": "moderator", "code": "moderator_action", "params": {"note": reason or ""},
-                "spans": [], "score": None}]
+    reasons: list[dict[str, Any]] = [
+        {
+            "rule": "moderator",
+            "code": "moderator_action",
+            "params": {"note": reason or ""},
+            "spans": [],
+            "score": None,
+        }
+    ]
     changed = _change_status(
         session,
         deps,
@@ -206,22 +213,17 @@ def submission_of(comment: Comment, article: Article) -> pipeline.Submission:
     )
 
 
-def _context(
-    session: Session, deps: Deps, comment: Comment, article: Article
-) -> pipeline.Context:
-    counts = dict(
-        session.execute(
-            sa.select(Comment.status, sa.func.count())
-            .where(
-                Comment.email_hash == comment.email_hash,
-                Comment.id != comment.id,
-                Comment.status.in_([CommentStatus.APPROVED, CommentStatus.REJECTED]),
-            )
-            .group_by(Comment.status)
+def _context(session: Session, deps: Deps, comment: Comment, article: Article) -> pipeline.Context:
+    rows = session.execute(
+        sa.select(Comment.status, sa.func.count())
+        .where(
+            Comment.email_hash == comment.email_hash,
+            Comment.id != comment.id,
+            Comment.status.in_([CommentStatus.APPROVED, CommentStatus.REJECTED]),
         )
-        .tuples()
-        .all()
+        .group_by(Comment.status)
     )
+    counts = {status: count for status, count in rows}
     return pipeline.Context(
         premoderation=article.premoderation or deps.settings.premoderation.value,
         author_approved_count=counts.get(CommentStatus.APPROVED, 0),

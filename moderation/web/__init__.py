@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask import Response
 from flask_babel import Babel
+from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from moderation.config import Settings
@@ -26,6 +27,7 @@ def register_web(app: Flask, settings: Settings) -> None:
             app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies
         )
     Babel(app, locale_selector=select_locale, default_domain="messages")
+    app.jinja_env.globals["get_locale"] = get_locale
     app.extensions["moderation.ratelimiter"] = RateLimiter(
         settings.rate_limit, settings.redis_url or "memory://"
     )

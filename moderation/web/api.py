@@ -18,6 +18,7 @@ from flask import request
 from flask import url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.wrappers import Response as BaseResponse
 
 from moderation.db import db
 from moderation.errors import FieldError
@@ -95,7 +96,7 @@ def post_comment(article_key: str) -> Response:
         ),
     )
     comment = comment_service.submit_comment(
-        db.session,
+        db.session(),
         deps(),
         draft,
         article_key=article_key,
@@ -134,7 +135,7 @@ def _optional_str(data: dict[str, Any], key: str) -> str:
 
 
 @bp.get("/articles/<path:article_key>/comments")
-def get_thread(article_key: str) -> Response:
+def get_thread(article_key: str) -> BaseResponse:
     """Approved comments of one article, threaded, paginated on top-level comments."""
     sort = request.args.get("sort", "oldest")
     if sort not in SORTS:
@@ -152,7 +153,7 @@ def get_thread(article_key: str) -> Response:
             return _cached_json(hit)
     try:
         page = comment_service.public_thread(
-            db.session, article_key, sort=sort, cursor=cursor, limit=limit
+            db.session(), article_key, sort=sort, cursor=cursor, limit=limit
         )
     except ValueError:
         raise ValidationFailed([FieldError("cursor", "invalid_value")]) from None
@@ -176,7 +177,7 @@ def _etag(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=12).hexdigest()
 
 
-def _cached_json(entry: bytes) -> Response:
+def _cached_json(entry: bytes) -> BaseResponse:
     etag, _sep, body = entry.partition(b"\n")
     response = current_app.response_class(body, mimetype="application/json")
     response.set_etag(etag.decode())
@@ -186,7 +187,7 @@ def _cached_json(entry: bytes) -> Response:
 
 
 @bp.get("/counts")
-def get_counts() -> Response:
+def get_counts() -> BaseResponse:
     """Approved-comment counts for up to 100 articles, in one request."""
     keys = list(dict.fromkeys(request.args.getlist("article")))
     if not keys or len(keys) > MAX_COUNT_ARTICLES:
@@ -204,7 +205,7 @@ def get_counts() -> Response:
             else:
                 counts[key] = int(cached)
     if missing:
-        fresh = comment_service.approved_counts(db.session, missing)
+        fresh = comment_service.approved_counts(db.session(), missing)
         counts.update(fresh)
         if generations is not None:
             by_key = dict(zip(keys, generations, strict=True))
@@ -223,7 +224,7 @@ def _count_key(article_key: str, generation: str) -> str:
 @bp.get("/comments/<public_id>")
 def get_comment(public_id: str) -> Response:
     """One comment and its moderation status, for whoever holds its unguessable id."""
-    comment = comment_service.get_comment(db.session, public_id)
+    comment = comment_service.get_comment(db.session(), public_id)
     article = db.session.get_one(Article, comment.article_id)
     parent = _parent_public_id(comment)
     response = current_app.response_class(
@@ -246,4 +247,3 @@ def health() -> Response:
     """Liveness and database reachability, for load balancers and compose."""
     db.session.execute(db.select(1))
     return current_app.response_class(json.dumps({"status": "ok"}), mimetype="application/json")
-

@@ -41,7 +41,7 @@ def _authenticate() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _sep, raw = header.partition(" ")
     token = tokens.authenticate(
-        db.session, raw.strip() if scheme.lower() == "bearer" else None, _deps().clock.now()
+        db.session(), raw.strip() if scheme.lower() == "bearer" else None, _deps().clock.now()
     )
     g.moderator = token.name
 
@@ -62,7 +62,7 @@ def _parents(comments: list[Comment]) -> dict[int, str]:
     if not ids:
         return {}
     rows = db.session.execute(db.select(Comment.id, Comment.public_id).where(Comment.id.in_(ids)))
-    return dict(rows.tuples().all())
+    return {row_id: public_id for row_id, public_id in rows}
 
 
 @bp.get("/comments")
@@ -82,7 +82,7 @@ def list_comments() -> Response:
     if not limit_arg.isdigit() or not 1 <= int(limit_arg) <= 200:
         raise ValidationFailed([FieldError("limit", "invalid_value")])
     page = moderation_service.list_for_moderators(
-        db.session,
+        db.session(),
         status=status,
         article_key=request.args.get("article") or None,
         after_id=int(after) if after else None,
@@ -108,12 +108,12 @@ def list_comments() -> Response:
 @bp.get("/comments/<public_id>")
 def comment_detail(public_id: str) -> Response:
     """One comment with its whole moderation log."""
-    comment = get_comment(db.session, public_id)
+    comment = get_comment(db.session(), public_id)
     article = db.session.get_one(Article, comment.article_id)
     parents = _parents([comment])
     data = serializers.moderator_comment(comment, article, parents.get(comment.parent_id or 0))
     data["log"] = [
-        serializers.decision(d) for d in moderation_service.decisions_of(db.session, comment.id)
+        serializers.decision(d) for d in moderation_service.decisions_of(db.session(), comment.id)
     ]
     db.session.commit()
     return _json(data)
@@ -133,7 +133,7 @@ def decide(public_id: str) -> Response:
     if reason is not None and (not isinstance(reason, str) or len(reason) > REASON_MAX_LENGTH):
         raise ValidationFailed([FieldError("reason", "too_long", {"max": REASON_MAX_LENGTH})])
     comment = moderation_service.apply_moderator_action(
-        db.session, _deps(), public_id, action, actor=f"moderator:{g.moderator}", reason=reason
+        db.session(), _deps(), public_id, action, actor=f"moderator:{g.moderator}", reason=reason
     )
     article = db.session.get_one(Article, comment.article_id)
     parents = _parents([comment])

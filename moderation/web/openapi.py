@@ -83,8 +83,14 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "additionalProperties": False,
         "required": [
-            "id", "parent_id", "author_name", "website", "html", "created_at",
-            "reply_count", "replies",
+            "id",
+            "parent_id",
+            "author_name",
+            "website",
+            "html",
+            "created_at",
+            "reply_count",
+            "replies",
         ],
         "properties": {
             "id": {"type": "string"},
@@ -125,8 +131,15 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "additionalProperties": False,
         "required": [
-            "id", "article", "parent_id", "author_name", "website", "html", "status",
-            "created_at", "decided_at",
+            "id",
+            "article",
+            "parent_id",
+            "author_name",
+            "website",
+            "html",
+            "status",
+            "created_at",
+            "decided_at",
         ],
         "properties": {
             "id": {"type": "string"},
@@ -144,9 +157,7 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "additionalProperties": False,
         "required": ["counts"],
-        "properties": {
-            "counts": {"type": "object", "additionalProperties": {"type": "integer"}}
-        },
+        "properties": {"counts": {"type": "object", "additionalProperties": {"type": "integer"}}},
     },
     "Reason": {
         "type": "object",
@@ -157,8 +168,12 @@ SCHEMAS: dict[str, Any] = {
             "params": {"type": "object"},
             "spans": {
                 "type": "array",
-                "items": {"type": "array", "items": {"type": "integer"}, "minItems": 2,
-                          "maxItems": 2},
+                "items": {
+                    "type": "array",
+                    "items": {"type": "integer"},
+                    "minItems": 2,
+                    "maxItems": 2,
+                },
             },
             "score": {"type": ["number", "null"]},
         },
@@ -261,8 +276,11 @@ PATHS: dict[str, Any] = {
                 _KEY,
                 {"name": "sort", "in": "query", "schema": {"enum": ["oldest", "newest"]}},
                 {"name": "cursor", "in": "query", "schema": {"type": "string"}},
-                {"name": "limit", "in": "query",
-                 "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+                },
             ],
             "responses": {
                 "200": _json_response("One page of top-level comments", _ref("Thread")),
@@ -286,8 +304,13 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "Approved-comment counts for many articles",
             "parameters": [
-                {"name": "article", "in": "query", "required": True, "explode": True,
-                 "schema": {"type": "array", "items": {"type": "string"}, "maxItems": 100}}
+                {
+                    "name": "article",
+                    "in": "query",
+                    "required": True,
+                    "explode": True,
+                    "schema": {"type": "array", "items": {"type": "string"}, "maxItems": 100},
+                }
             ],
             "responses": {
                 "200": _json_response("Counts by article key", _ref("Counts")),
@@ -303,8 +326,11 @@ PATHS: dict[str, Any] = {
                 {"name": "status", "in": "query", "schema": _ref("Status")},
                 {"name": "article", "in": "query", "schema": {"type": "string"}},
                 {"name": "cursor", "in": "query", "schema": {"type": "string"}},
-                {"name": "limit", "in": "query",
-                 "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+                },
             ],
             "responses": {
                 "200": _json_response("One page", _ref("ModeratorList")),
@@ -360,8 +386,11 @@ def document() -> dict[str, Any]:
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {
-                "token": {"type": "http", "scheme": "bearer",
-                          "description": "Issued by `moderation create-token NAME`."}
+                "token": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "Issued by `moderation create-token NAME`.",
+                }
             },
         },
     }

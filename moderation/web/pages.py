@@ -8,12 +8,12 @@ each error next to its field and nothing typed lost).
 from __future__ import annotations
 
 from flask import Blueprint
-from flask import Response
 from flask import current_app
 from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from werkzeug.wrappers import Response
 
 from moderation.db import db
 from moderation.errors import ArticleNotFound
@@ -43,7 +43,7 @@ def _render_demo(
     errors: dict[str, str] | None = None, values: dict[str, str] | None = None, status: int = 200
 ) -> tuple[str, int]:
     try:
-        page = comment_service.public_thread(db.session, DEMO_KEY, limit=200)
+        page = comment_service.public_thread(db.session(), DEMO_KEY, limit=200)
     except ArticleNotFound:
         page = None
     posted = request.args.get("posted")
@@ -81,7 +81,7 @@ def demo_comment() -> Response | tuple[str, int]:
             ),
         )
         comment = comment_service.submit_comment(
-            db.session,
+            db.session(),
             _deps(),
             draft,
             article_key=DEMO_KEY,

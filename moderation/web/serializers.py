@@ -51,7 +51,9 @@ def thread_page(page: ThreadPage, sort: str) -> dict[str, Any]:
     }
 
 
-def comment_status(comment: Comment, article: Article, parent_public_id: str | None) -> dict[str, Any]:
+def comment_status(
+    comment: Comment, article: Article, parent_public_id: str | None
+) -> dict[str, Any]:
     """What the holder of a comment's id may see: its public fields and its status."""
     return {
         "id": comment.public_id,

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 813b01e4b973
+Revision ID: bfe10ad50bcb
 Revises: 
-Create Date: 2026-11-24 13:29:41.507717
+Create Date: 2026-11-24 13:40:40.012127
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '813b01e4b973'
+revision = 'bfe10ad50bcb'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -42,16 +42,19 @@ def upgrade():
     op.create_table('outbox_messages',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('task_name', sa.String(length=100), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('available_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_messages_due', ['done_at', 'available_at'], unique=False)
+        batch_op.create_index('ix_outbox_messages_key', ['key', 'task_name'], unique=False)
 
     op.create_table('comments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -77,7 +80,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['article_id'], ['articles.id'], name=op.f('fk_comments_article_id_articles'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['parent_id'], ['comments.id'], name=op.f('fk_comments_parent_id_comments'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_comments')),
-    sa.UniqueConstraint('public_id', name=op.f('uq_comments_public_id'))
+    sa.UniqueConstraint('public_id', name=op.f('uq_comments_public_id')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.create_index('ix_comments_article_status_created', ['article_id', 'status', 'created_at'], unique=False)
@@ -117,6 +121,7 @@ def downgrade():
 
     op.drop_table('comments')
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_messages_key')
         batch_op.drop_index('ix_outbox_messages_due')
 
     op.drop_table('outbox_messages')
