@@ -1,0 +1,230 @@
+"""Fixtures: both backends, a migrated database per backend, apps, clients, real workers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from moderation import PACKAGE_DIR
+from moderation import create_app
+from moderation.config import Settings
+from moderation.db import db
+from moderation.services.wiring import build_deps
+from tests.backends import PG_SCHEMA
+from tests.backends import PG_URL
+from tests.backends import REDIS_URL
+from tests.backends import Backend
+from tests.backends import how_to_start
+from tests.backends import in_ci
+from tests.backends import postgres_problem
+from tests.backends import postgres_url_with_schema
+from tests.processes import Process
+from tests.processes import celery_worker
+
+SHARED_DATA = Path(
+    os.environ.get(
+        "MODERATION_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"
+    )
+)
+TEST_SECRET = "test-secret-" + "x" * 40
+BANNED_WORDS = ("connard", "enfoiré", "asshole")
+ALLOWED_SITE = "https://www.journal.example"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    problem = postgres_problem()
+    session.config.stash[_PG_PROBLEM] = problem
+    if problem and in_ci():
+        pytest.exit(how_to_start(problem), returncode=3)
+
+
+_PG_PROBLEM = pytest.StashKey[str | None]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    problem = config.stash.get(_PG_PROBLEM, None)
+    if problem:
+        line = "!" * 78
+        terminalreporter.write_line(line, red=True, bold=True)
+        terminalreporter.write_line(
+            f"THE POSTGRESQL + REDIS LEG WAS NOT RUN: {problem} unreachable.", red=True, bold=True
+        )
+        terminalreporter.write_line(
+            "Only the embedded backend (SQLite + SQLAlchemy broker) was tested.", red=True
+        )
+        for text in how_to_start(problem).splitlines()[1:]:
+            terminalreporter.write_line(text, red=True)
+        terminalreporter.write_line(line, red=True, bold=True)
+
+
+def shared_data(*parts: str) -> Path:
+    """A file of the shared labelled data; fails loudly in CI if it is missing."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        message = (
+            f"shared test data {path} is missing: the 'shared' folder must sit beside the "
+            "checkout (or set MODERATION_SHARED_DATA)"
+        )
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def make_settings(backend: Backend, instance_dir: Path, **overrides: object) -> Settings:
+    broker = backend.broker_url
+    if broker.startswith("sqla+"):
+        # One embedded broker per test: no message from an earlier test can reach its worker.
+        broker = f"sqla+sqlite:///{instance_dir / 'broker.sqlite'}"
+    base = Settings(
+        env="test",
+        secret_key=TEST_SECRET,
+        database_url=backend.database_url,
+        broker_url=broker,
+        redis_url=backend.redis_url,
+        instance_dir=str(instance_dir),
+        allowed_sites=(ALLOWED_SITE,),
+        rate_limit="",
+        banned_words=BANNED_WORDS,
+        outbox_stale_seconds=3.0,
+        sweep_interval_seconds=1.0,
+        outbox_max_attempts=50,
+    )
+    return base.replace(**overrides)
+
+
+def _migrate(settings: Settings) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(settings, with_web=False)
+    with app.app_context():
+        upgrade(directory=str(PACKAGE_DIR / "migrations"))
+        db.engine.dispose()
+
+
+def _flush_redis(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Backend:
+    """A freshly migrated database (and broker) of each kind."""
+    directory = tmp_path_factory.mktemp(request.param)
+    if request.param == "postgres":
+        problem = request.config.stash.get(_PG_PROBLEM, None)
+        if problem:
+            pytest.skip(f"PostgreSQL + Redis leg not run: {problem} unreachable")
+        import psycopg
+
+        with psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+            conn.execute(f"CREATE SCHEMA {PG_SCHEMA}")
+        chosen = Backend(
+            "postgres", postgres_url_with_schema(), f"{REDIS_URL}/14", f"{REDIS_URL}/15"
+        )
+        _flush_redis(chosen.broker_url)
+        _flush_redis(chosen.redis_url)
+    else:
+        chosen = Backend(
+            "sqlite",
+            f"sqlite:///{directory / 'moderation.sqlite'}",
+            f"sqla+sqlite:///{directory / 'broker.sqlite'}",
+            "",
+        )
+    _migrate(make_settings(chosen, directory))
+    return chosen
+
+
+@pytest.fixture
+def settings(backend: Backend, tmp_path: Path) -> Settings:
+    return make_settings(backend, tmp_path)
+
+
+def _clean(app: Flask, backend: Backend) -> None:
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+    if backend.redis_url:
+        _flush_redis(backend.redis_url)
+
+
+def build_app(settings: Settings, **deps_overrides: object) -> Flask:
+    deps = build_deps(settings, **deps_overrides) if deps_overrides else None  # type: ignore[arg-type]
+    app = create_app(settings, deps=deps)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def app(settings: Settings, backend: Backend) -> Iterator[Flask]:
+    app = build_app(settings)
+    yield app
+    _clean(app, backend)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[sa.orm.scoped_session]:  # type: ignore[type-arg]
+    with app.app_context():
+        yield db.session
+
+
+class FrozenClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self.current = start or dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+
+    def now(self) -> dt.datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += dt.timedelta(**delta)
+
+
+@pytest.fixture
+def worker(settings: Settings, tmp_path: Path) -> Iterator[Process]:
+    """A real Celery worker process (with its beat) on the test's backend."""
+    _purge_broker(settings)
+    process = celery_worker(settings, tmp_path / "worker.log").start()
+    process.wait_for_log("ready.", timeout=90)
+    yield process
+    process.stop()
+
+
+def _purge_broker(settings: Settings) -> None:
+    if settings.broker_url.startswith("redis"):
+        _flush_redis(settings.broker_url)
+
+
+@pytest.fixture
+def app_with(settings: Settings, backend: Backend) -> Iterator[object]:
+    """A factory of apps with changed settings, cleaned up after the test."""
+    made: list[Flask] = []
+
+    def factory(**overrides: object) -> Flask:
+        app = build_app(settings.replace(**overrides))
+        made.append(app)
+        return app
+
+    yield factory
+    for app in made:
+        _clean(app, backend)

@@ -1,0 +1,77 @@
+"""Small builders shared by the tests (real services, no mocks of our own code)."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from moderation.db import db
+from moderation.models import Comment
+from moderation.models import CommentStatus
+from moderation.services import articles
+from moderation.services import tokens
+from moderation.services.ports import SystemClock
+
+URL = "/api/v1/articles/{key}/comments"
+
+
+def add_article(app: Flask, key: str = "a1", **fields: object) -> None:
+    with app.app_context():
+        article = articles.ensure_article(
+            db.session,
+            key,
+            url=f"https://www.journal.example/{key}",
+            title=f"Titre {key}",
+            now=SystemClock().now(),
+        )
+        for name, value in fields.items():
+            setattr(article, name, value)
+        db.session.commit()
+
+
+def valid(**overrides: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "author_name": "Camille Dupont",
+        "email": "camille@example.org",
+        "body": "Merci pour cet article très clair.",
+    }
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    return data
+
+
+def post(client: FlaskClient, key: str = "a1", **overrides: object) -> str:
+    """Post a valid comment and return its public id."""
+    response = client.post(URL.format(key=key), json=valid(**overrides))
+    assert response.status_code == 202, response.get_json()
+    return str(response.get_json()["id"])
+
+
+def canary_email() -> str:
+    return f"canary-{uuid.uuid4().hex}@example.com"
+
+
+def set_status(app: Flask, public_id: str, status: CommentStatus) -> None:
+    """Put a comment in a status directly (to build fixtures, not to test decisions)."""
+    with app.app_context():
+        db.session.execute(
+            sa.update(Comment).where(Comment.public_id == public_id).values(status=status)
+        )
+        db.session.commit()
+
+
+def moderator_token(app: Flask, name: str = "alice") -> str:
+    with app.app_context():
+        raw = tokens.create_token(db.session, name, SystemClock().now())
+        db.session.commit()
+        return raw
+
+
+def status_of(app: Flask, public_id: str) -> CommentStatus:
+    with app.app_context():
+        db.session.expire_all()
+        value = db.session.scalar(sa.select(Comment.status).where(Comment.public_id == public_id))
+        assert value is not None
+        return value

@@ -1,0 +1,179 @@
+"""Real processes for the integration tests: Celery workers, beat, gunicorn, redis-server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from moderation.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that makes a child process build the same ``Settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODERATION_")}
+    env.update(
+        {
+            "MODERATION_ENV": settings.env,
+            "MODERATION_SECRET_KEY": settings.secret_key,
+            "MODERATION_DATABASE_URL": settings.database_url,
+            "MODERATION_BROKER_URL": settings.broker_url,
+            "MODERATION_REDIS_URL": settings.redis_url,
+            "MODERATION_INSTANCE_DIR": settings.instance_dir,
+            "MODERATION_ALLOWED_SITES": ",".join(settings.allowed_sites),
+            "MODERATION_AUTO_CREATE_ARTICLES": str(settings.auto_create_articles).lower(),
+            "MODERATION_RATE_LIMIT": settings.rate_limit,
+            "MODERATION_PREMODERATION": settings.premoderation.value,
+            "MODERATION_MAX_LINKS": str(settings.max_links),
+            "MODERATION_BANNED_WORDS": ",".join(settings.banned_words),
+            "MODERATION_OUTBOX_STALE_SECONDS": str(settings.outbox_stale_seconds),
+            "MODERATION_OUTBOX_MAX_ATTEMPTS": str(settings.outbox_max_attempts),
+            "MODERATION_SWEEP_INTERVAL_SECONDS": str(settings.sweep_interval_seconds),
+            "MODERATION_IP_STORAGE": settings.ip_storage.value,
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Process:
+    """A child process in its own process group, with its output in a log file."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log_path: Path) -> None:
+        self.args = args
+        self.env = env
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Process:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the child's life
+        self.proc = subprocess.Popen(
+            self.args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def wait_for_log(self, needle: str, timeout: float = 60, count: int = 1) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.log().count(needle) >= count:
+                return
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"process exited early:\n{self.log()[-4000:]}")
+            time.sleep(0.1)
+        raise TimeoutError(f"{needle!r} not seen in {timeout}s:\n{self.log()[-4000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: no warm shutdown, no requeue."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self, timeout: float = 20) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+def celery_worker(settings: Settings, log_path: Path, *, beat: bool = True) -> Process:
+    args = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers.main",
+        "worker",
+        "--concurrency=1",
+        "--loglevel=info",
+        "--without-gossip",
+        "--without-mingle",
+        f"--hostname=test-{os.getpid()}-{time.monotonic_ns()}@%h",
+    ]
+    if beat:
+        args += ["--beat", f"--schedule={Path(settings.instance_dir) / 'beat-schedule'}"]
+    return Process(args, settings_env(settings), log_path)
+
+
+def celery_beat(settings: Settings, log_path: Path) -> Process:
+    args = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers.main",
+        "beat",
+        "--loglevel=info",
+        f"--schedule={Path(settings.instance_dir) / 'beat-only-schedule'}",
+    ]
+    return Process(args, settings_env(settings), log_path)
+
+
+def gunicorn(settings: Settings, log_path: Path, port: int, workers: int = 2) -> Process:
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "moderation.wsgi:app",
+    ]
+    return Process(args, settings_env(settings), log_path)
+
+
+def redis_server(port: int, log_path: Path) -> Process | None:
+    """A throw-away redis-server (no persistence), or ``None`` if the binary is missing."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        return None
+    args = [
+        binary,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--daemonize",
+        "no",
+    ]
+    return Process(args, dict(os.environ), log_path)
+
+
+def wait_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), 0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on port {port}")

@@ -1,0 +1,81 @@
+"""Settings from the environment: defaults, parsing, and refusals in production."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from moderation.config import ConfigError
+from moderation.config import IpStorage
+from moderation.config import Settings
+
+
+def test_embedded_defaults_need_no_server(tmp_path: Path) -> None:
+    settings = Settings.from_env({"MODERATION_INSTANCE_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path / 'moderation.sqlite'}"
+    assert settings.broker_url == f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}"
+    assert settings.redis_url == ""
+    assert not settings.is_production
+    assert settings.ip_storage is IpStorage.TRUNCATED
+
+
+def test_values_are_parsed(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "MODERATION_INSTANCE_DIR": str(tmp_path),
+            "MODERATION_DATABASE_URL": "postgres://u:p@db:5432/m",
+            "MODERATION_REDIS_URL": "redis://r:6379/1",
+            "MODERATION_ALLOWED_SITES": "www.journal.fr, https://blog.journal.fr ,",
+            "MODERATION_AUTO_CREATE_ARTICLES": "yes",
+            "MODERATION_BODY_MAX_LENGTH": "3000",
+            "MODERATION_IP_STORAGE": "none",
+        }
+    )
+    assert settings.database_url == "postgresql+psycopg://u:p@db:5432/m"
+    assert settings.broker_url == "redis://r:6379/1"
+    assert settings.allowed_sites == ("www.journal.fr", "https://blog.journal.fr")
+    assert settings.auto_create_articles is True
+    assert settings.body_max_length == 3000
+    assert settings.ip_storage is IpStorage.NONE
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MODERATION_MAX_DEPTH", "deux"),
+        ("MODERATION_AUTO_CREATE_ARTICLES", "peut-être"),
+        ("MODERATION_BODY_MAX_LENGTH", "0"),
+        ("MODERATION_DEFAULT_LOCALE", "de"),
+    ],
+)
+def test_bad_values_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name.removeprefix("MODERATION_").split("_")[0]):
+        Settings.from_env({name: value})
+
+
+@pytest.mark.parametrize("secret", [None, "", "short", "insecure-development-secret"])
+def test_production_refuses_to_start_without_a_real_secret(secret: str | None) -> None:
+    env = {"MODERATION_ENV": "production"}
+    if secret is not None:
+        env["MODERATION_SECRET_KEY"] = secret
+    with pytest.raises(ConfigError, match="MODERATION_SECRET_KEY"):
+        Settings.from_env(env)
+
+
+def test_production_refuses_debug() -> None:
+    with pytest.raises(ConfigError, match="DEBUG"):
+        Settings.from_env(
+            {
+                "MODERATION_ENV": "production",
+                "MODERATION_SECRET_KEY": "s" * 40,
+                "MODERATION_DEBUG": "true",
+            }
+        )
+
+
+def test_production_starts_with_a_real_secret() -> None:
+    settings = Settings.from_env(
+        {"MODERATION_ENV": "production", "MODERATION_SECRET_KEY": "s" * 40}
+    )
+    assert settings.is_production

@@ -1,0 +1,49 @@
+"""End to end through a real Celery worker process: post, and see the decision."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.helpers import add_article
+from tests.helpers import moderator_token
+from tests.helpers import post
+from tests.processes import Process
+
+pytestmark = pytest.mark.slow
+
+
+def wait_decided(client: FlaskClient, public_id: str, timeout: float = 30) -> dict[str, object]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        data = client.get(f"/api/v1/comments/{public_id}").get_json()
+        if data["status"] != "pending":
+            return dict(data)
+        time.sleep(0.1)
+    raise AssertionError(f"comment {public_id} still pending after {timeout}s")
+
+
+def test_worker_decides_comments_with_reasons(
+    app: Flask, client: FlaskClient, worker: Process
+) -> None:
+    add_article(app)
+    clean = post(client, body="Article passionnant, merci à la rédaction.")
+    insult = post(client, body="Franchement, quel connard ce maire.")
+    links = post(client, body="Sources : https://a.example/1 et https://b.example/2")
+    assert wait_decided(client, clean)["status"] == "approved"
+    assert wait_decided(client, insult)["status"] == "rejected"
+    assert wait_decided(client, links)["status"] == "held"
+    token = {"Authorization": f"Bearer {moderator_token(app)}"}
+    detail = client.get(f"/api/v1/moderation/comments/{insult}", headers=token).get_json()
+    [reason] = detail["reasons"]
+    assert reason["rule"] == "banned_word"
+    start, end = reason["spans"][0]
+    assert detail["body_text"][start:end] == "connard"
+    assert detail["log"][0]["actor"] == "system"
+    held = client.get(f"/api/v1/moderation/comments/{links}", headers=token).get_json()
+    assert held["reasons"][0]["code"] == "too_many_links"
+    thread = client.get("/api/v1/articles/a1/comments").get_json()
+    assert [c["id"] for c in thread["comments"]] == [clean]
