@@ -134,6 +134,18 @@ def serve(host: str, port: int, web_workers: int) -> None:
     python = sys.executable
     subprocess.run([python, "-m", "moderation.cli", "db", "upgrade"], check=True)
     subprocess.run([python, "-m", "moderation.cli", "seed-demo"], check=True)
+    # A fresh moderator token for this session (the previous one is revoked).
+    subprocess.run(
+        [python, "-m", "moderation.cli", "revoke-token", "demo-moderator"],
+        check=True,
+        capture_output=True,
+    )
+    token = subprocess.run(
+        [python, "-m", "moderation.cli", "create-token", "demo-moderator"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     children = [
         subprocess.Popen([python, "-m", "moderation.cli", "worker", "--beat", "--concurrency=1"]),
         subprocess.Popen(
@@ -149,7 +161,14 @@ def serve(host: str, port: int, web_workers: int) -> None:
             ]
         ),
     ]
-    click.echo(f"web on http://{host}:{port}/  (demo article: http://{host}:{port}/demo)")
+    base = f"http://{host}:{port}"
+    click.echo(
+        f"\n  web:            {base}/\n"
+        f"  demo article:   {base}/demo\n"
+        f"  API document:   {base}/api/v1/openapi.json\n"
+        f"  moderator API:  curl -H 'Authorization: Bearer {token}' "
+        f"{base}/api/v1/moderation/comments?status=held\n"
+    )
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)

@@ -24,8 +24,8 @@ from tests.backends import Backend
 from tests.conftest import _clean
 from tests.conftest import build_app
 from tests.helpers import add_article
-from tests.processes import Process
 from tests.processes import ROOT
+from tests.processes import Process
 from tests.processes import celery_beat
 from tests.processes import free_port
 from tests.processes import gunicorn
@@ -103,8 +103,17 @@ def test_web_worker_and_beat_twins_handle_a_comment(
     port = free_port()
     web = gunicorn(settings, tmp_path / "web.log", port).start()
     worker_args = [
-        sys.executable, "-m", "celery", "-A", "workers.main", "worker", "--loglevel=info",
-        "--concurrency=1", "-Q", ",".join(worker_queues()), "--without-gossip",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers.main",
+        "worker",
+        "--loglevel=info",
+        "--concurrency=1",
+        "-Q",
+        ",".join(worker_queues()),
+        "--without-gossip",
         "--without-mingle",
     ]
     worker = Process(worker_args, settings_env(settings), tmp_path / "worker.log").start()
@@ -114,8 +123,13 @@ def test_web_worker_and_beat_twins_handle_a_comment(
         worker.wait_for_log("ready.", timeout=90)
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/api/v1/articles/a1/comments",
-            data=json.dumps({"author_name": "Léa", "email": "lea@example.org",
-                             "body": "Merci pour ce reportage."}).encode(),
+            data=json.dumps(
+                {
+                    "author_name": "Léa",
+                    "email": "lea@example.org",
+                    "body": "Merci pour ce reportage.",
+                }
+            ).encode(),
             headers={"Content-Type": "application/json"},
             method="POST",
         )

@@ -279,3 +279,15 @@ def test_email_hash_is_keyed_and_case_insensitive() -> None:
 
     assert email_hash(TEST_SECRET, "A@Example.org") == email_hash(TEST_SECRET, "a@example.org")
     assert email_hash(TEST_SECRET, "a@example.org") != email_hash("other", "a@example.org")
+
+
+def test_cors_preflight_from_an_allowed_site(client: FlaskClient) -> None:
+    response = client.options(
+        URL.format(key="a1"),
+        headers={"Origin": ALLOWED_SITE, "Access-Control-Request-Method": "POST"},
+    )
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED_SITE
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    foreign = client.options(URL.format(key="a1"), headers={"Origin": "https://evil.test"})
+    assert "Access-Control-Allow-Origin" not in foreign.headers

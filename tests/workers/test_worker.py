@@ -47,3 +47,31 @@ def test_worker_decides_comments_with_reasons(
     assert held["reasons"][0]["code"] == "too_many_links"
     thread = client.get("/api/v1/articles/a1/comments").get_json()
     assert [c["id"] for c in thread["comments"]] == [clean]
+
+
+def test_duplicate_deliveries_change_the_comment_once(
+    app: Flask, client: FlaskClient, worker: Process
+) -> None:
+    import sqlalchemy as sa
+
+    from moderation import jobs
+    from moderation.db import db
+    from moderation.models import Comment
+    from moderation.models import ModerationDecision
+
+    add_article(app)
+    public_id = post(client, body="Un avis mesuré sur la question.")
+    with app.app_context():
+        comment_id = db.session.scalar(sa.select(Comment.id).where(Comment.public_id == public_id))
+    publisher = app.extensions["moderation.deps"].publisher
+    for _ in range(4):
+        publisher.publish(jobs.TASK_CLASSIFY_COMMENT, {"comment_id": comment_id})
+    assert wait_decided(client, public_id)["status"] == "approved"
+    worker.wait_for_log("succeeded", timeout=30, count=5)
+    with app.app_context():
+        decisions = db.session.scalars(
+            sa.select(ModerationDecision).where(ModerationDecision.comment_id == comment_id)
+        ).all()
+    assert [(d.from_status.value, d.to_status.value) for d in decisions] == [
+        ("pending", "approved")
+    ]

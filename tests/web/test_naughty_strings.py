@@ -1,0 +1,30 @@
+"""Every naughty string in every field: a clear answer, never a server error."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import shared_data
+from tests.helpers import URL
+from tests.helpers import add_article
+from tests.helpers import valid
+
+
+def test_naughty_strings_never_cause_a_server_error(app: Flask, client: FlaskClient) -> None:
+    strings = json.loads(shared_data("naughty-strings", "blns.json").read_text(encoding="utf-8"))
+    assert len(strings) > 500
+    add_article(app)
+    outcomes: dict[int, int] = {}
+    for text in strings:
+        for field in ("author_name", "body", "website", "email"):
+            response = client.post(URL.format(key="a1"), json=valid(**{field: text}))
+            outcomes[response.status_code] = outcomes.get(response.status_code, 0) + 1
+            assert response.status_code in (202, 422), (field, text, response.status_code)
+            if response.status_code == 202 and field == "author_name":
+                shown = client.get(response.headers["Location"]).get_json()
+                assert shown["author_name"] == text.strip()
+    assert outcomes[202] > 500
+    assert outcomes[422] > 100
