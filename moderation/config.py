@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -158,6 +159,16 @@ class Settings:
             raise ConfigError("MODERATION_DEFAULT_LOCALE must be fr or en")
         if self.max_links < 1:
             raise ConfigError("MODERATION_MAX_LINKS must be 1 or more")
+        for site in self.allowed_sites:
+            # Each entry ends up in CORS and CSP headers: only plain origins or host names.
+            if not _SITE.fullmatch(site):
+                raise ConfigError(
+                    f"MODERATION_ALLOWED_SITES: {site!r} is not a host name or an origin "
+                    "such as https://www.journal.fr"
+                )
+
+
+_SITE = re.compile(r"(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?")
 
 
 def generate_secret() -> str:

@@ -147,6 +147,31 @@ class OutboxMessage(Base):
     done_at: Mapped[dt.datetime | None]
 
 
+class ReportReason(StrEnum):
+    SPAM = "spam"
+    ABUSIVE = "abusive"
+    OFF_TOPIC = "off_topic"
+    OTHER = "other"
+
+
+class Report(Base):
+    """A reader's report of a published comment; one per comment and reader."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        sa.UniqueConstraint("comment_id", "reporter_hash", name="uq_reports_comment_reporter"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[ReportReason] = mapped_column(_enum(ReportReason))
+    #: Keyed hash of the reporter's address and browser: recognises a repeat, reveals nothing.
+    reporter_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime]
+
+
 class ApiToken(Base):
     """A moderator API token; only its SHA-256 is stored."""
 

@@ -33,21 +33,37 @@ def ensure_article(
 
 
 def host_allowed(origin_or_url: str | None, allowed_sites: tuple[str, ...]) -> bool:
-    """Whether an ``Origin``/``Referer`` value names one of the configured sites.
+    """Whether an ``Origin``/``Referer`` value belongs to one of the configured sites.
 
-    Sites are configured as host names (``www.journal.fr``) or origins
-    (``https://www.journal.fr``); a host matches exactly, never as a suffix.
+    A site configured as an origin (``https://www.journal.fr``, ``http://127.0.0.1:8080``)
+    matches that scheme, host and port exactly; a bare host name (``www.journal.fr``)
+    matches that host on any scheme or port. Never a suffix match.
     """
     if not origin_or_url:
         return False
-    host = (urlsplit(origin_or_url).hostname or "").lower()
-    if not host:
+    candidate = _origin(origin_or_url)
+    if candidate is None:
         return False
     for site in allowed_sites:
-        allowed = (urlsplit(site).hostname if "://" in site else site) or ""
-        if host == allowed.lower().rstrip("."):
+        if "://" in site:
+            if _origin(site) == candidate:
+                return True
+        elif candidate[1] == site.lower().rstrip("."):
             return True
     return False
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower().rstrip(".")
+    scheme = parts.scheme.lower()
+    if not host or scheme not in ("http", "https"):
+        return None
+    return scheme, host, port or (443 if scheme == "https" else 80)
 
 
 def article_for_comment(

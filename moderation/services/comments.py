@@ -43,6 +43,8 @@ class ClientInfo:
     ip: str | None = None
     user_agent: str | None = None
     origin: str | None = None
+    #: Seconds between the form being shown and sent (from a signed token), if known.
+    elapsed_seconds: float | None = None
 
 
 def email_hash(secret: str, email: str) -> str:

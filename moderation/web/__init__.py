@@ -10,10 +10,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from moderation.config import Settings
 from moderation.web import api
+from moderation.web import embed
 from moderation.web import moderation_api
 from moderation.web import openapi
 from moderation.web import pages
+from moderation.web.cors import add_cors_headers
 from moderation.web.errors import register_error_handlers
+from moderation.web.i18n import FIELD_LABELS
 from moderation.web.i18n import select_locale
 from moderation.web.ratelimit import RateLimiter
 
@@ -28,6 +31,7 @@ def register_web(app: Flask, settings: Settings) -> None:
         )
     Babel(app, locale_selector=select_locale, default_domain="messages")
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["field_label"] = lambda name: str(FIELD_LABELS.get(name, name))
     app.extensions["moderation.ratelimiter"] = RateLimiter(
         settings.rate_limit, settings.redis_url or "memory://"
     )
@@ -35,7 +39,9 @@ def register_web(app: Flask, settings: Settings) -> None:
     app.register_blueprint(moderation_api.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(embed.bp)
     register_error_handlers(app)
+    app.after_request(add_cors_headers)
     app.after_request(_security_headers)
 
 

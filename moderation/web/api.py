@@ -25,13 +25,14 @@ from moderation.errors import FieldError
 from moderation.errors import ValidationFailed
 from moderation.models import Article
 from moderation.models import Comment
-from moderation.services import articles as article_service
 from moderation.services import comments as comment_service
+from moderation.services import reports as report_service
 from moderation.services.ports import Deps
-from moderation.validation import Limits
 from moderation.validation import parse_submission
 from moderation.web import serializers
 from moderation.web.errors import problem
+from moderation.web.forms import client_info
+from moderation.web.forms import limits
 from moderation.web.ratelimit import RateLimiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -49,52 +50,15 @@ def limiter() -> RateLimiter:
     return current_app.extensions["moderation.ratelimiter"]  # type: ignore[no-any-return]
 
 
-@bp.after_request
-def _cors(response: Response) -> Response:
-    # Public reads are public data: any page may fetch them. Writes are answered with the
-    # caller's origin only when it is one of the configured sites.
-    origin = request.headers.get("Origin")
-    if request.method in ("GET", "HEAD") and not request.path.startswith("/api/v1/moderation"):
-        response.headers["Access-Control-Allow-Origin"] = "*"
-    elif origin and article_service.host_allowed(origin, deps().settings.allowed_sites):
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Allow-Methods"] = "POST, GET, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept-Language"
-        response.headers["Access-Control-Max-Age"] = "600"
-        response.vary.add("Origin")
-    return response
-
-
-@bp.route("/articles/<path:article_key>/comments", methods=["OPTIONS"])
-def preflight(article_key: str) -> Response:
-    return Response(status=204)
-
-
 @bp.post("/articles/<path:article_key>/comments")
 def post_comment(article_key: str) -> Response:
     """Accept a comment (JSON or an HTML form) and answer 202 before any check runs."""
     settings = deps().settings
-    client_ip = request.remote_addr or "unknown"
-    if limiter().enabled:
-        wait = limiter().hit("comment", client_ip)
-        if wait is not None:
-            return problem(
-                429,
-                "rate-limited",
-                _("Too many comments in a short time. Please wait a moment."),
-                headers={"Retry-After": str(wait)},
-            )
+    limited = rate_limited("comment")
+    if limited is not None:
+        return limited
     data = _submission_data()
-    draft = parse_submission(
-        data,
-        Limits(
-            name_max=settings.name_max_length,
-            body_min=settings.body_min_length,
-            body_max=settings.body_max_length,
-            website_max=settings.website_max_length,
-            check_deliverability=settings.check_deliverability,
-        ),
-    )
+    draft = parse_submission(data, limits(settings))
     comment = comment_service.submit_comment(
         db.session(),
         deps(),
@@ -102,11 +66,7 @@ def post_comment(article_key: str) -> Response:
         article_key=article_key,
         article_url=_optional_str(data, "article_url"),
         article_title=_optional_str(data, "article_title"),
-        client=comment_service.ClientInfo(
-            ip=request.remote_addr,
-            user_agent=request.user_agent.string,
-            origin=request.headers.get("Origin") or request.headers.get("Referer"),
-        ),
+        client=client_info(data),
     )
     public_id = comment.public_id
     db.session.commit()
@@ -240,6 +200,46 @@ def _parent_public_id(comment: Comment) -> str | None:
         return None
     parent = db.session.get(Comment, comment.parent_id)
     return parent.public_id if parent else None
+
+
+def rate_limited(scope: str) -> Response | None:
+    """A 429 problem if this client exceeded the write limit for ``scope``."""
+    if not limiter().enabled:
+        return None
+    wait = limiter().hit(scope, request.remote_addr or "unknown")
+    if wait is None:
+        return None
+    return problem(
+        429,
+        "rate-limited",
+        _("Too many comments in a short time. Please wait a moment."),
+        headers={"Retry-After": str(wait)},
+    )
+
+
+@bp.post("/comments/<public_id>/reports")
+def report_comment(public_id: str) -> Response:
+    """A reader reports a published comment; the same reader twice counts once."""
+    limited = rate_limited("report")
+    if limited is not None:
+        return limited
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        data = request.form.to_dict()
+    reason = data.get("reason")
+    report_service.file_report(
+        db.session(),
+        deps(),
+        public_id,
+        reason if isinstance(reason, str) else "",
+        report_service.reporter_hash(
+            deps().settings.secret_key, request.remote_addr, request.user_agent.string
+        ),
+    )
+    db.session.commit()
+    return current_app.response_class(
+        json.dumps({"status": "recorded"}), status=202, mimetype="application/json"
+    )
 
 
 @bp.get("/health")

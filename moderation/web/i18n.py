@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import current_app
 from flask import request
 from flask_babel import LazyString
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 
 SUPPORTED_LOCALES = ("fr", "en")
@@ -47,6 +48,63 @@ REASON_MESSAGES: dict[str, LazyString] = {
     "check_failed": _l("Automatic check failed %(attempts)s times"),
     "moderator_action": _l("Moderator decision"),
 }
+
+
+#: The comment count heading, singular and plural (extracted from the page templates).
+COUNT_PLURAL = ("%(num)d comment", "%(num)d comments")
+
+#: Every string the embedded widget shows, served to it by ``/api/v1/embed/messages``.
+WIDGET_MESSAGES: dict[str, LazyString] = {
+    "be_first": _l("Be the first to comment"),
+    "section_label": _l("Comments"),
+    "leave_comment": _l("Leave a comment"),
+    "reply_to": _l("Reply to %(name)s"),
+    "cancel_reply": _l("Cancel reply"),
+    "name": _l("Name"),
+    "email": _l("Email"),
+    "website": _l("Website"),
+    "comment": _l("Comment"),
+    "required_note": _l("Your email address will not be published. Required fields are marked *"),
+    "remember_me": _l("Save my name and email in this browser for the next time I comment."),
+    "submit": _l("Post comment"),
+    "submitting": _l("Sending…"),
+    "pending_notice": _l("Your comment is awaiting moderation."),
+    "pending_badge": _l("Awaiting moderation"),
+    "approved_notice": _l("Your comment has been published."),
+    "rejected_notice": _l("Your comment was not published."),
+    "reply": _l("Reply"),
+    "report": _l("Report"),
+    "report_title": _l("Why are you reporting this comment?"),
+    "report_spam": _l("Spam or advertising"),
+    "report_abusive": _l("Abusive or hateful"),
+    "report_off_topic": _l("Off-topic"),
+    "report_other": _l("Something else"),
+    "report_send": _l("Send report"),
+    "report_cancel": _l("Cancel"),
+    "report_thanks": _l("Thank you, the moderators will take a look."),
+    "sort_label": _l("Sort"),
+    "sort_oldest": _l("Oldest first"),
+    "sort_newest": _l("Newest first"),
+    "load_more": _l("Load more comments"),
+    "loading": _l("Loading comments…"),
+    "load_error": _l("The comments could not be loaded."),
+    "network_error": _l("The comment could not be sent. Please try again."),
+    "honeypot_label": _l("Leave this field empty"),
+    "fix_errors": _l("Please correct the highlighted fields."),
+}
+
+
+def widget_messages() -> dict[str, str]:
+    """The widget's strings in the current request's language.
+
+    The comment count is the plural entry the pages use too; the widget gets both forms
+    unformatted (``%(num)d`` kept) and picks one by the count itself.
+    """
+    translations = get_translations()
+    messages = {key: str(text) for key, text in WIDGET_MESSAGES.items()}
+    messages["count_one"] = translations.ungettext(*COUNT_PLURAL, 1)
+    messages["count_other"] = translations.ungettext(*COUNT_PLURAL, 2)
+    return messages
 
 
 def select_locale() -> str:

@@ -22,6 +22,7 @@ from moderation.models import Article
 from moderation.models import Comment
 from moderation.models import CommentStatus
 from moderation.services import moderation as moderation_service
+from moderation.services import reports as report_service
 from moderation.services import tokens
 from moderation.services.comments import get_comment
 from moderation.services.ports import Deps
@@ -96,8 +97,11 @@ def list_comments() -> Response:
             db.select(Article).where(Article.id.in_({c.article_id for c in comments}))
         )
     }
+    reports = report_service.report_counts(db.session(), [c.id for c in comments])
     items = [
-        serializers.moderator_comment(c, articles[c.article_id], parents.get(c.parent_id or 0))
+        serializers.moderator_comment(
+            c, articles[c.article_id], parents.get(c.parent_id or 0), reports.get(c.id, 0)
+        )
         for c in comments
     ]
     db.session.commit()  # token last_used_at
@@ -111,7 +115,10 @@ def comment_detail(public_id: str) -> Response:
     comment = get_comment(db.session(), public_id)
     article = db.session.get_one(Article, comment.article_id)
     parents = _parents([comment])
-    data = serializers.moderator_comment(comment, article, parents.get(comment.parent_id or 0))
+    reports = report_service.report_counts(db.session(), [comment.id])
+    data = serializers.moderator_comment(
+        comment, article, parents.get(comment.parent_id or 0), reports.get(comment.id, 0)
+    )
     data["log"] = [
         serializers.decision(d) for d in moderation_service.decisions_of(db.session(), comment.id)
     ]

@@ -70,6 +70,7 @@ SCHEMAS: dict[str, Any] = {
             "parent_id": {"type": "string"},
             "article_url": {"type": "string"},
             "article_title": {"type": "string"},
+            "render_token": {"type": "string", "description": "From /api/v1/embed/messages."},
             "company": {"type": "string", "description": "Honeypot: must stay empty."},
         },
     },
@@ -200,6 +201,7 @@ SCHEMAS: dict[str, Any] = {
                     "reasons": {"type": "array", "items": _ref("Reason")},
                     "summary": {"type": "string"},
                     "scores": {"type": "object"},
+                    "report_count": {"type": "integer", "minimum": 0},
                     "log": {"type": "array", "items": _ref("Decision")},
                 },
             }
@@ -225,6 +227,37 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "comments": {"type": "array", "items": _ref("ModeratorComment")},
             "next_cursor": _NULLABLE_STR,
+        },
+    },
+    "NewReport": {
+        "type": "object",
+        "required": ["reason"],
+        "properties": {"reason": {"enum": ["spam", "abusive", "off_topic", "other"]}},
+    },
+    "Recorded": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["status"],
+        "properties": {"status": {"const": "recorded"}},
+    },
+    "EmbedMessages": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [
+            "lang",
+            "max_depth",
+            "page_size",
+            "honeypot_field",
+            "render_token",
+            "messages",
+        ],
+        "properties": {
+            "lang": {"enum": ["fr", "en"]},
+            "max_depth": {"type": "integer"},
+            "page_size": {"type": "integer"},
+            "honeypot_field": {"type": "string"},
+            "render_token": {"type": "string"},
+            "messages": {"type": "object", "additionalProperties": {"type": "string"}},
         },
     },
     "ModeratorDecision": {
@@ -298,6 +331,32 @@ PATHS: dict[str, Any] = {
                 "200": _json_response("The comment", _ref("CommentStatus")),
                 "404": _problem_response("Unknown comment"),
             },
+        }
+    },
+    "/api/v1/comments/{public_id}/reports": {
+        "post": {
+            "summary": "Report a published comment (one report per reader)",
+            "parameters": [_ID],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("NewReport")}},
+            },
+            "responses": {
+                "202": _json_response("Recorded (or already recorded)", _ref("Recorded")),
+                "404": _problem_response("No published comment has that id"),
+                "422": _problem_response("Unknown reason"),
+                "429": _problem_response("Rate limited; see Retry-After"),
+            },
+        }
+    },
+    "/api/v1/embed/messages": {
+        "get": {
+            "summary": "The widget's strings and settings in the reader's language",
+            "parameters": [
+                {"name": "lang", "in": "query", "schema": {"enum": ["fr", "en"]}},
+                _LANG,
+            ],
+            "responses": {"200": _json_response("Strings and settings", _ref("EmbedMessages"))},
         }
     },
     "/api/v1/counts": {

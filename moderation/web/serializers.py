@@ -69,9 +69,9 @@ def comment_status(
 
 
 def moderator_comment(
-    comment: Comment, article: Article, parent_public_id: str | None
+    comment: Comment, article: Article, parent_public_id: str | None, report_count: int = 0
 ) -> dict[str, Any]:
-    """The moderator's view: adds the email, reasons, scores and client hints."""
+    """The moderator's view: adds the email, reasons, scores, reports and client hints."""
     return {
         **comment_status(comment, article, parent_public_id),
         "email": comment.email,
@@ -81,6 +81,7 @@ def moderator_comment(
         "reasons": comment.reasons or [],
         "summary": reason_summary(comment.reasons or []),
         "scores": comment.scores or {},
+        "report_count": report_count,
     }
 
 

@@ -64,6 +64,20 @@ def test_real_responses_match_the_document(
     check(document, "/api/v1/comments/{public_id}", "get", client.get(f"/api/v1/comments/{root}"))
     check(document, "/api/v1/comments/{public_id}", "get", client.get("/api/v1/comments/x"))
     check(document, "/api/v1/counts", "get", client.get("/api/v1/counts?article=a1&article=b"))
+    reports = "/api/v1/comments/{public_id}/reports"
+    check(
+        document,
+        reports,
+        "post",
+        client.post(f"/api/v1/comments/{root}/reports", json={"reason": "spam"}),
+    )
+    check(
+        document,
+        reports,
+        "post",
+        client.post(f"/api/v1/comments/{root}/reports", json={"reason": "?"}),
+    )
+    check(document, "/api/v1/embed/messages", "get", client.get("/api/v1/embed/messages"))
     token = {"Authorization": f"Bearer {moderator_token(app)}"}
     listing = "/api/v1/moderation/comments"
     check(document, listing, "get", client.get(listing, headers=token))

@@ -44,14 +44,15 @@ def test_no_public_response_contains_an_email(
     reply = post(client, email=emails[0], parent_id=ids[0], body="Réponse")
     set_status(app, reply, CommentStatus.APPROVED)
     demo = client.post(
-        "/demo/comment", data={"author_name": "Nina", "email": emails[1], "body": "Depuis la démo"}
+        "/embed/articles/demo/comments",
+        data={"author_name": "Nina", "email": emails[1], "body": "Depuis la démo"},
     )
     assert demo.status_code == 303
     responses = [
         client.get(URL.format(key="a1")),
         client.get(URL.format(key="a1") + "?sort=newest&limit=1"),
         client.get("/api/v1/counts?article=a1"),
-        client.get("/demo"),
+        client.get("/embed/articles/demo"),
         client.get("/"),
         client.get("/api/v1/openapi.json"),
         *(client.get(f"/api/v1/comments/{public_id}") for public_id in [*ids, reply]),
