@@ -79,19 +79,52 @@ def close_article(key: str, reopen: bool) -> None:
     click.echo(f"article {key} {'open' if reopen else 'closed'}")
 
 
+DEMO_ARTICLES = {
+    "demo": "Le conseil municipal adopte le budget 2027 après une séance tendue",
+    "demo-2": "Transports : la nouvelle ligne de tramway retardée d’un an",
+    "demo-3": "Les bibliothèques ouvriront le dimanche dès janvier",
+    "demo-4": "Canicule : la ville ouvre trois « îlots de fraîcheur »",
+}
+
+DEMO_COMMENTS = (
+    ("Claire M.", "Enfin un budget qui parle des écoles. Reste à voir l’exécution."),
+    ("Jean-Pierre", "La hausse de la taxe foncière n’est pas mentionnée dans l’article ?"),
+    ("Sofia", "Merci pour ce compte rendu détaillé de la séance, très utile."),
+)
+
+
 @main.command("seed-demo")
 @with_appcontext
 def seed_demo() -> None:
-    """Register the demo article under the key ``demo``."""
-    articles.ensure_article(
-        db.session(),
-        "demo",
-        url=f"{_settings().site_url}/demo",
-        title="Le conseil municipal vote le budget 2027",
-        now=_now(),  # type: ignore[arg-type]
-    )
+    """Register the demo articles (keys ``demo``, ``demo-2``...) and a few comments."""
+    from moderation.models import Comment
+    from moderation.services import comments
+    from moderation.services import moderation
+    from moderation.validation import CommentDraft
+
+    deps = current_app.extensions["moderation.deps"]
+    for key, title in DEMO_ARTICLES.items():
+        articles.ensure_article(
+            db.session(),
+            key,
+            url=f"http://127.0.0.1:8080/{key}",
+            title=title,
+            now=_now(),  # type: ignore[arg-type]
+        )
+    demo = articles.find_article(db.session(), "demo")
+    assert demo is not None
+    if db.session.scalar(db.select(db.func.count(Comment.id)).where(Comment.article_id == demo.id)):
+        db.session.commit()
+        click.echo("demo articles ready")
+        return
+    for index, (name, body) in enumerate(DEMO_COMMENTS):
+        draft = CommentDraft(author_name=name, email=f"lecteur{index}@example.org", body=body)
+        comment = comments.submit_comment(db.session(), deps, draft, article_key="demo")
+        moderation.apply_moderator_action(
+            db.session(), deps, comment.public_id, moderation.Action.APPROVE, actor="demo-seed"
+        )
     db.session.commit()
-    click.echo("demo article ready")
+    click.echo("demo articles and comments ready")
 
 
 @main.command("worker")
@@ -125,13 +158,25 @@ def beat(loglevel: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--workers", "web_workers", default=2, show_default=True)
-def serve(host: str, port: int, web_workers: int) -> None:
-    """Run everything for a first look: migrations, demo data, web and a real worker.
+@click.option(
+    "--demo-port",
+    default=8080,
+    show_default=True,
+    help="Port of the demo newspaper page (0: none).",
+)
+def serve(host: str, port: int, web_workers: int, demo_port: int) -> None:
+    """Run everything for a first look: migrations, demo data, web, a real worker, and a
+    demo newspaper page on another origin that embeds the comments.
 
     The web runs under gunicorn; the worker runs with its beat (the sweeper) embedded.
-    Ctrl-C stops both.
+    Ctrl-C stops them all.
     """
     python = sys.executable
+    demo_origin = f"http://{host}:{demo_port}"
+    if demo_port and not os.environ.get("MODERATION_ALLOWED_SITES"):
+        # The demo page is another origin: allow it to embed and post (first run only;
+        # a configured list is left alone).
+        os.environ["MODERATION_ALLOWED_SITES"] = demo_origin
     subprocess.run([python, "-m", "moderation.cli", "db", "upgrade"], check=True)
     subprocess.run([python, "-m", "moderation.cli", "seed-demo"], check=True)
     # A fresh moderator token for this session (the previous one is revoked).
@@ -163,7 +208,8 @@ def serve(host: str, port: int, web_workers: int) -> None:
     ]
     base = f"http://{host}:{port}"
     click.echo(
-        f"\n  web:            {base}/\n"
+        (f"\n  demo newspaper: {demo_origin}/  (and {demo_origin}/en)" if demo_port else "")
+        + f"\n  web:            {base}/\n"
         f"  demo article:   {base}/demo\n"
         f"  API document:   {base}/api/v1/openapi.json\n"
         f"  moderator API:  curl -H 'Authorization: Bearer {token}' "
