@@ -63,6 +63,18 @@ class Article(Base):
     closes_at: Mapped[dt.datetime | None]
     # None means "follow the site-wide setting".
     premoderation: Mapped[str | None] = mapped_column(sa.String(16))
+    #: While set and in the future, the article is in surge mode (everything premoderated).
+    surge_until: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+
+
+class Campaign(Base):
+    """Comments posting the same or nearly the same text across articles or authors."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[int] = mapped_column(sa.BigInteger)
     created_at: Mapped[dt.datetime]
 
 
@@ -73,7 +85,16 @@ class Comment(Base):
         sa.Index("ix_comments_article_status_created", "article_id", "status", "created_at"),
         # Moderator queues: by status, oldest first.
         sa.Index("ix_comments_status_created", "status", "created_at"),
-        sa.Index("ix_comments_email_hash", "email_hash"),
+        # Author history (reputation, flood): by author, recent first.
+        sa.Index("ix_comments_email_hash_created", "email_hash", "created_at"),
+        # Flood by network: the /24 (/48) of the client, recent first.
+        sa.Index("ix_comments_ip_prefix_created", "ip_prefix", "created_at"),
+        # Near-duplicate candidates: a comment shares at least one 16-bit band of its
+        # 64-bit SimHash with any near copy (LSH), so four indexed equality lookups suffice.
+        sa.Index("ix_comments_fp_band0_created", "fp_band0", "created_at"),
+        sa.Index("ix_comments_fp_band1_created", "fp_band1", "created_at"),
+        sa.Index("ix_comments_fp_band2_created", "fp_band2", "created_at"),
+        sa.Index("ix_comments_fp_band3_created", "fp_band3", "created_at"),
         # Never reuse a deleted comment's id on SQLite: late task deliveries carry ids.
         {"sqlite_autoincrement": True},
     )
@@ -94,7 +115,20 @@ class Comment(Base):
     body_text: Mapped[str] = mapped_column(sa.Text)
     language: Mapped[str | None] = mapped_column(sa.String(8))
     ip: Mapped[str | None] = mapped_column(sa.String(64))
+    #: The client's /24 (IPv4) or /48 (IPv6) network, for flood counts (None if not kept).
+    ip_prefix: Mapped[str | None] = mapped_column(sa.String(64))
     user_agent: Mapped[str | None] = mapped_column(sa.String(400))
+    #: Seconds between the form being shown and sent, when a signed render time came along.
+    elapsed_seconds: Mapped[float | None]
+    #: SimHash of the normalised text (signed 64-bit) and its four 16-bit bands.
+    fingerprint: Mapped[int | None] = mapped_column(sa.BigInteger)
+    fp_band0: Mapped[int | None]
+    fp_band1: Mapped[int | None]
+    fp_band2: Mapped[int | None]
+    fp_band3: Mapped[int | None]
+    campaign_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus))
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     scores: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
@@ -145,6 +179,53 @@ class OutboxMessage(Base):
     available_at: Mapped[dt.datetime]
     published_at: Mapped[dt.datetime | None]
     done_at: Mapped[dt.datetime | None]
+
+
+class WordListEntry(Base):
+    """A term of the admins' word list, with what to do when a comment contains it."""
+
+    __tablename__ = "word_list_entries"
+    __table_args__ = (
+        sa.UniqueConstraint("term", "language", "article_key", name="uq_word_list_entries_term"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term: Mapped[str] = mapped_column(sa.String(100))
+    action: Mapped[str] = mapped_column(sa.String(8))  # reject | hold | flag
+    language: Mapped[str] = mapped_column(sa.String(8), default="any")
+    #: None: the whole site; otherwise only this article.
+    article_key: Mapped[str | None] = mapped_column(sa.String(200))
+    created_by: Mapped[str] = mapped_column(sa.String(200), default="system")
+    created_at: Mapped[dt.datetime]
+
+
+class BlockRule(Base):
+    """An email, email domain, address or network to refuse, hold, or trust."""
+
+    __tablename__ = "block_rules"
+    __table_args__ = (sa.Index("ix_block_rules_kind_value", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))  # email | email_domain | ip | cidr
+    #: For ``email``: the keyed hash of the address, never the address itself.
+    value: Mapped[str] = mapped_column(sa.String(320))
+    action: Mapped[str] = mapped_column(sa.String(8))  # spam | reject | hold | allow
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    expires_at: Mapped[dt.datetime | None]
+    created_by: Mapped[str] = mapped_column(sa.String(200), default="system")
+    created_at: Mapped[dt.datetime]
+
+
+class Event(Base):
+    """Something that happened, kept for the newsroom's systems (notifications)."""
+
+    __tablename__ = "events"
+    __table_args__ = (sa.Index("ix_events_type_created", "type", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(sa.String(50))
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    created_at: Mapped[dt.datetime]
 
 
 class ReportReason(StrEnum):

@@ -35,5 +35,20 @@ def test_every_table_exists_with_its_indexes(app: Flask) -> None:
         assert {
             "ix_comments_article_status_created",
             "ix_comments_status_created",
-            "ix_comments_email_hash",
+            "ix_comments_email_hash_created",
         } <= indexes
+
+
+def test_sqlite_never_reuses_comment_ids_after_migrations(app: Flask) -> None:
+    # Late task deliveries carry comment ids: SQLite must keep AUTOINCREMENT even after
+    # batch migrations rebuild the table.
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            assert db.engine.dialect.name == "postgresql"  # sequences never reuse ids
+            return
+        with db.engine.connect() as connection:
+            for table in ("comments", "outbox_messages"):
+                sql = connection.execute(
+                    sa.text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": table}
+                ).scalar_one()
+                assert "AUTOINCREMENT" in sql, table
