@@ -57,6 +57,7 @@ def create_app(
         MAX_CONTENT_LENGTH=settings.max_content_length,
         BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_DIR / "translations"),
         BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_DEFAULT_TIMEZONE=settings.timezone,
         MODERATION_DEFAULT_LOCALE=settings.default_locale,
         JSON_SORT_KEYS=False,
     )

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
 
 
 class ConfigError(RuntimeError):
@@ -78,6 +80,7 @@ class Settings:
     page_size: int = 50
     log_level: str = "INFO"
     default_locale: str = "fr"
+    timezone: str = "Europe/Paris"
     instance_dir: str = "instance"
 
     @property
@@ -133,7 +136,7 @@ class Settings:
             website_max_length=get.int_("WEBSITE_MAX_LENGTH", 200),
             max_depth=get.int_("MAX_DEPTH", 3),
             max_content_length=get.int_("MAX_CONTENT_LENGTH", 64 * 1024),
-            rate_limit=get.str_("RATE_LIMIT", "5 per minute;30 per hour"),
+            rate_limit=get.rate_limit("RATE_LIMIT", "5 per minute;30 per hour"),
             premoderation=PremoderationMode(get.str_("PREMODERATION", "none")),
             max_links=get.int_("MAX_LINKS", 2),
             banned_words=get.list_("BANNED_WORDS"),
@@ -144,6 +147,7 @@ class Settings:
             page_size=get.int_("PAGE_SIZE", 50),
             log_level=get.str_("LOG_LEVEL", "INFO").upper(),
             default_locale=get.str_("DEFAULT_LOCALE", "fr"),
+            timezone=get.str_("TIMEZONE", "Europe/Paris"),
             instance_dir=str(instance),
         )
         settings.validate()
@@ -155,6 +159,10 @@ class Settings:
             raise ConfigError("MODERATION_BODY_MIN_LENGTH/BODY_MAX_LENGTH are inconsistent")
         if self.max_depth < 0:
             raise ConfigError("MODERATION_MAX_DEPTH must be 0 or more")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"MODERATION_TIMEZONE: unknown time zone {self.timezone!r}") from None
         if self.default_locale not in ("fr", "en"):
             raise ConfigError("MODERATION_DEFAULT_LOCALE must be fr or en")
         if self.max_links < 1:
@@ -196,6 +204,15 @@ class _Reader:
         # not turn the broker URL into "" (Celery would then try amqp://localhost).
         value = self._env.get(f"MODERATION_{name}", "").strip()
         return value or default
+
+    def rate_limit(self, name: str, default: str) -> str:
+        # Unlike other text settings, an explicitly blank value means something here:
+        # no limit. "off" and "none" say the same more visibly.
+        raw = self._env.get(f"MODERATION_{name}")
+        if raw is None:
+            return default
+        value = raw.strip()
+        return "" if value.lower() in ("", "off", "none") else value
 
     def bool_(self, name: str, default: bool) -> bool:
         raw = self._env.get(f"MODERATION_{name}")

@@ -37,6 +37,15 @@ def settings_env(settings: Settings) -> dict[str, str]:
             "MODERATION_OUTBOX_MAX_ATTEMPTS": str(settings.outbox_max_attempts),
             "MODERATION_SWEEP_INTERVAL_SECONDS": str(settings.sweep_interval_seconds),
             "MODERATION_IP_STORAGE": settings.ip_storage.value,
+            "MODERATION_NAME_MAX_LENGTH": str(settings.name_max_length),
+            "MODERATION_BODY_MIN_LENGTH": str(settings.body_min_length),
+            "MODERATION_BODY_MAX_LENGTH": str(settings.body_max_length),
+            "MODERATION_WEBSITE_MAX_LENGTH": str(settings.website_max_length),
+            "MODERATION_MAX_DEPTH": str(settings.max_depth),
+            "MODERATION_CHECK_DELIVERABILITY": str(settings.check_deliverability).lower(),
+            "MODERATION_TRUSTED_PROXIES": str(settings.trusted_proxies),
+            "MODERATION_DEFAULT_LOCALE": settings.default_locale,
+            "MODERATION_TIMEZONE": settings.timezone,
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -32,6 +32,8 @@ def register_web(app: Flask, settings: Settings) -> None:
     Babel(app, locale_selector=select_locale, default_domain="messages")
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["field_label"] = lambda name: str(FIELD_LABELS.get(name, name))
+    # Websites are validated at intake; the templates check again before making a link.
+    app.jinja_env.tests["web_url"] = is_web_url
     app.extensions["moderation.ratelimiter"] = RateLimiter(
         settings.rate_limit, settings.redis_url or "memory://"
     )
@@ -43,6 +45,14 @@ def register_web(app: Flask, settings: Settings) -> None:
     register_error_handlers(app)
     app.after_request(add_cors_headers)
     app.after_request(_security_headers)
+
+
+def is_web_url(value: object) -> bool:
+    """Whether ``value`` is an http(s) address (the only kind a template may link)."""
+    if not isinstance(value, str):
+        return False
+    stripped = "".join(ch for ch in value if ch > " ").lower()
+    return stripped.startswith(("http://", "https://")) and stripped == value.lower()
 
 
 def _security_headers(response: Response) -> Response:

@@ -31,6 +31,8 @@ def add_cors_headers(response: Response) -> Response:
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
         response.headers["Access-Control-Max-Age"] = "600"
+        # The widget reads these: where the new comment lives, and how long to wait.
+        response.headers["Access-Control-Expose-Headers"] = "Location, Retry-After"
     elif not settings.allowed_sites and request.method in ("GET", "HEAD", "OPTIONS"):
         response.headers["Access-Control-Allow-Origin"] = "*"
     return response

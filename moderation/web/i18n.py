@@ -91,6 +91,7 @@ WIDGET_MESSAGES: dict[str, LazyString] = {
     "network_error": _l("The comment could not be sent. Please try again."),
     "honeypot_label": _l("Leave this field empty"),
     "fix_errors": _l("Please correct the highlighted fields."),
+    "closed": _l("Comments are closed for this article."),
 }
 
 

@@ -1,0 +1,149 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright, against real processes.
+
+Two origins, as in production: the service (gunicorn, origin B) and a newspaper page that
+embeds it (``moderation.demo_host``, origin A). Both are started once per backend and
+emptied before every test; each test gets a fresh browser context (no storage, no cache).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.backends import Backend
+from tests.backends import in_ci
+from tests.browser.widget import Stack
+from tests.conftest import _clean
+from tests.conftest import build_app
+from tests.conftest import make_settings
+from tests.processes import ROOT
+from tests.processes import Process
+from tests.processes import free_port
+from tests.processes import gunicorn
+from tests.processes import settings_env
+from tests.processes import wait_port
+
+try:
+    from playwright.sync_api import Browser
+    from playwright.sync_api import BrowserContext
+    from playwright.sync_api import Page
+    from playwright.sync_api import sync_playwright
+except ImportError:
+    # A dev install without the browser extra: required in CI, announced elsewhere.
+    if in_ci():
+        raise
+    sys.stderr.write("BROWSER TESTS NOT RUN: playwright is not installed\n")
+    collect_ignore_glob = ["test_*.py"]
+
+# Debian's package, never a browser downloaded by `playwright install`.
+CHROMIUM = Path(os.environ.get("MODERATION_TEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+
+MISSING_BROWSER = f"""
+{"!" * 78}
+BROWSER TESTS NOT RUN: {CHROMIUM} is missing.
+Install Debian's Chromium (never a downloaded build):
+    apt-get install chromium
+{"!" * 78}"""
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    if in_ci():
+        pytest.fail(MISSING_BROWSER, pytrace=False)
+    # Loud, not silent: a skipped browser suite must not look like a green one.
+    sys.stderr.write(MISSING_BROWSER + "\n")
+    pytest.skip(MISSING_BROWSER)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    _require_chromium()
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(
+    backend: Backend, tmp_path_factory: pytest.TempPathFactory, browser: Browser
+) -> Iterator[Stack]:
+    """gunicorn (origin B) and the demo newspaper (origin A), once per backend."""
+    directory = tmp_path_factory.mktemp(f"browser-{backend.name}")
+    host_port, service_port = free_port(), free_port()
+    host = f"http://127.0.0.1:{host_port}"
+    service = f"http://127.0.0.1:{service_port}"
+    settings = make_settings(backend, directory, allowed_sites=(host,))
+    web = gunicorn(settings, directory / "gunicorn.log", service_port)
+    # settings.rate_limit is "" (off), but the config reader takes a blank variable for
+    # "unset" and applies the default 5 per minute: give the suite an explicit high limit.
+    web.env["MODERATION_RATE_LIMIT"] = "10000 per minute"
+    web.start()
+    page_server = Process(
+        [
+            sys.executable,
+            "-m",
+            "moderation.demo_host",
+            "--port",
+            str(host_port),
+            "--service",
+            service,
+            "--hostile-css",
+        ],
+        settings_env(settings),
+        directory / "demo_host.log",
+    ).start()
+    try:
+        wait_port(service_port)
+        wait_port(host_port)
+        web.wait_for_log("Booting worker", timeout=30)
+        yield Stack(backend, settings, build_app(settings), service, host)
+    finally:
+        page_server.stop()
+        web.stop()
+
+
+@pytest.fixture
+def live(stack: Stack) -> Iterator[Stack]:
+    """The stack with an empty database (and cache) for this test."""
+    _clean(stack.app, stack.backend)
+    yield stack
+    _clean(stack.app, stack.backend)
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    ctx = browser.new_context(
+        locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 1000, "height": 900}
+    )
+    ctx.set_default_timeout(10_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
