@@ -49,6 +49,17 @@ _PG_PROBLEM = pytest.StashKey[str | None]()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    chromium = Path(os.environ.get("MODERATION_TEST_CHROMIUM", "/usr/bin/chromium"))
+    if not chromium.exists():
+        line = "!" * 78
+        terminalreporter.write_line(line, red=True, bold=True)
+        terminalreporter.write_line(
+            f"THE BROWSER TESTS WERE NOT RUN: {chromium} is missing "
+            "(apt-get install chromium; never a downloaded browser).",
+            red=True,
+            bold=True,
+        )
+        terminalreporter.write_line(line, red=True, bold=True)
     problem = config.stash.get(_PG_PROBLEM, None)
     if problem:
         line = "!" * 78
