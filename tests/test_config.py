@@ -79,3 +79,23 @@ def test_production_starts_with_a_real_secret() -> None:
         {"MODERATION_ENV": "production", "MODERATION_SECRET_KEY": "s" * 40}
     )
     assert settings.is_production
+
+
+def test_every_setting_is_documented() -> None:
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    source = (root / "moderation" / "config.py").read_text()
+    names = set(re.findall(r'get\.\w+\("([A-Z_]+)"', source))
+    assert len(names) > 25
+    readme = (root / "README.md").read_text()
+    example = (root / ".env.example").read_text()
+    for name in sorted(names):
+        assert f"MODERATION_{name}" in readme, f"MODERATION_{name} missing from the README"
+        assert f"MODERATION_{name}=" in example, f"MODERATION_{name} missing from .env.example"
+
+
+def test_blank_or_off_rate_limit_turns_it_off() -> None:
+    assert Settings.from_env({"MODERATION_RATE_LIMIT": ""}).rate_limit == ""
+    assert Settings.from_env({"MODERATION_RATE_LIMIT": "off"}).rate_limit == ""
+    assert Settings.from_env({}).rate_limit == "5 per minute;30 per hour"
