@@ -42,9 +42,11 @@ def moderate(
 
 
 def _signals(submission: Submission, context: Context, rules: Iterable[Rule]) -> list[Signal]:
-    found = []
+    found: list[Signal] = []
     for rule in rules:
-        signal = rule.check(submission, context)
-        if signal is not None:
-            found.append(signal)
+        evidence = rule.check(submission, context)
+        if isinstance(evidence, Signal):
+            found.append(evidence)
+        elif evidence:
+            found.extend(evidence)
     return found
