@@ -5,6 +5,7 @@ Built on Flask's CLI, so Flask-Migrate's ``moderation db upgrade`` comes with it
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -20,15 +21,19 @@ from moderation import create_app
 from moderation.config import Settings
 from moderation.db import db
 from moderation.services import articles
+from moderation.services import explain
+from moderation.services import surge
 from moderation.services import tokens
+from moderation.services import wordlists
 
 
 def _settings() -> Settings:
     return current_app.extensions["moderation.settings"]  # type: ignore[no-any-return]
 
 
-def _now() -> object:
-    return current_app.extensions["moderation.deps"].clock.now()
+def _now() -> dt.datetime:
+    now: dt.datetime = current_app.extensions["moderation.deps"].clock.now()
+    return now
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=True)
@@ -41,7 +46,7 @@ def main() -> None:
 @with_appcontext
 def create_token(name: str) -> None:
     """Issue a moderator API token for NAME (printed once, stored hashed)."""
-    raw = tokens.create_token(db.session(), name, _now())  # type: ignore[arg-type]
+    raw = tokens.create_token(db.session(), name, _now())
     db.session.commit()
     click.echo(raw)
 
@@ -51,7 +56,7 @@ def create_token(name: str) -> None:
 @with_appcontext
 def revoke_token(name: str) -> None:
     """Revoke every token issued for NAME."""
-    count = tokens.revoke_token(db.session(), name, _now())  # type: ignore[arg-type]
+    count = tokens.revoke_token(db.session(), name, _now())
     db.session.commit()
     click.echo(f"revoked {count} token(s)")
 
@@ -63,7 +68,7 @@ def revoke_token(name: str) -> None:
 @with_appcontext
 def add_article(key: str, url: str, title: str) -> None:
     """Register an article KEY (sites may also create them on first comment)."""
-    articles.ensure_article(db.session(), key, url=url, title=title, now=_now())  # type: ignore[arg-type]
+    articles.ensure_article(db.session(), key, url=url, title=title, now=_now())
     db.session.commit()
     click.echo(f"article {key} ready")
 
@@ -109,7 +114,7 @@ def seed_demo() -> None:
             key,
             url=f"http://127.0.0.1:8080/{key}",
             title=title,
-            now=_now(),  # type: ignore[arg-type]
+            now=_now(),
         )
     demo = articles.find_article(db.session(), "demo")
     assert demo is not None
@@ -229,6 +234,131 @@ def serve(host: str, port: int, web_workers: int, demo_port: int) -> None:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+@main.group("words")
+def words_group() -> None:
+    """The word list (terms that reject, hold or flag a comment)."""
+
+
+@words_group.command("add")
+@click.argument("term")
+@click.option("--action", type=click.Choice(["reject", "hold", "flag"]), default="reject")
+@click.option("--language", default="any", show_default=True, help="fr, en ... or any.")
+@click.option("--article", "article_key", default=None, help="Only for this article.")
+@with_appcontext
+def words_add(term: str, action: str, language: str, article_key: str | None) -> None:
+    """Add TERM to the word list (workers pick it up at their next check)."""
+    wordlists.add_word(
+        db.session(),
+        term,
+        action=action,
+        language=language,
+        article_key=article_key,
+        actor="cli",
+        now=_now(),
+    )
+    db.session.commit()
+    click.echo(f"{term}: {action}")
+
+
+@words_group.command("remove")
+@click.argument("term")
+@with_appcontext
+def words_remove(term: str) -> None:
+    """Remove TERM from the word list."""
+    count = wordlists.remove_word(db.session(), term)
+    db.session.commit()
+    click.echo(f"removed {count} entr{'y' if count == 1 else 'ies'}")
+
+
+@words_group.command("list")
+@with_appcontext
+def words_list() -> None:
+    """Print the admins' entries (the seed lists are in docs/moderation.md)."""
+    for entry in wordlists.words(db.session()):
+        scope = entry.article_key or "site"
+        click.echo(f"{entry.term}\t{entry.action}\t{entry.language}\t{scope}")
+
+
+@main.group("block")
+def block_group() -> None:
+    """The block and allow lists (emails, email domains, addresses, networks)."""
+
+
+@block_group.command("add")
+@click.argument("kind", type=click.Choice(["email", "email_domain", "ip", "cidr"]))
+@click.argument("value")
+@click.option(
+    "--action",
+    type=click.Choice(["spam", "reject", "hold", "allow"]),
+    default="spam",
+    show_default=True,
+)
+@click.option("--days", type=int, default=None, help="Expire after this many days.")
+@click.option("--note", default="", help="Why (shown to moderators).")
+@with_appcontext
+def block_add(kind: str, value: str, action: str, days: int | None, note: str) -> None:
+    """Add an entry. An email is stored only as its keyed hash."""
+    from moderation.services.comments import email_hash
+
+    now = _now()
+    if kind == "email":
+        value = email_hash(_settings().secret_key, value.strip())
+    expires = now + dt.timedelta(days=days) if days else None
+    row = wordlists.add_block(
+        db.session(),
+        kind,
+        value,
+        action=action,
+        expires_at=expires,
+        note=note,
+        actor="cli",
+        now=now,
+    )
+    db.session.commit()
+    click.echo(f"block rule {row.id}: {kind} -> {action}")
+
+
+@main.command("explain")
+@click.argument("comment_id")
+@with_appcontext
+def explain_command(comment_id: str) -> None:
+    """Print the full reasoning behind COMMENT_ID's status (its public id)."""
+    for line in explain.explain(db.session(), comment_id):
+        click.echo(line)
+
+
+@main.command("replay")
+@click.option("--since", required=True, help="A date (2026-11-01) or an ISO time.")
+@with_appcontext
+def replay_command(since: str) -> None:
+    """Re-run today's rules over comments since a date and report what would change.
+
+    A dry run: nothing is written.
+    """
+    start = dt.datetime.fromisoformat(since)
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=dt.UTC)
+    deps = current_app.extensions["moderation.deps"]
+    count, changes = explain.replay(db.session(), deps, start)
+    db.session.rollback()
+    for change in changes:
+        click.echo(
+            f"{change.public_id}\t{change.article_key}\t{change.current} -> "
+            f"{change.replayed}\t{', '.join(change.reasons)}"
+        )
+    click.echo(f"{count} comments replayed, {len(changes)} would change")
+
+
+@main.command("end-surge")
+@click.argument("article_key")
+@with_appcontext
+def end_surge_command(article_key: str) -> None:
+    """End surge mode on ARTICLE_KEY."""
+    surge.end_surge(db.session(), current_app.extensions["moderation.deps"], article_key, "cli")
+    db.session.commit()
+    click.echo(f"article {article_key}: surge mode off")
 
 
 if __name__ == "__main__":

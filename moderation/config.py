@@ -9,6 +9,7 @@ and a Celery broker stored in a second SQLite file, so no server is needed.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import re
 import secrets
@@ -73,6 +74,25 @@ class Settings:
     premoderation: PremoderationMode = PremoderationMode.NONE
     max_links: int = 2
     banned_words: tuple[str, ...] = ()
+    seed_word_lists: bool = True
+    blocked_domains: tuple[str, ...] = ()
+    accepted_languages: tuple[str, ...] = ("fr", "en")
+    trust_after: int = 5
+    max_reject_rate: float = 0.5
+    history_days: int = 90
+    flood_window_seconds: int = 600
+    flood_max_per_author: int = 5
+    flood_max_per_network: int = 20
+    campaign_window_hours: float = 24.0
+    campaign_min_similar: int = 3
+    min_seconds_to_write: float = 3.0
+    score_hold_at: float = 0.5
+    score_reject_at: float = 0.9
+    surge_window_minutes: int = 15
+    surge_factor: float = 4.0
+    surge_min_comments: int = 20
+    surge_held_share: float = 0.5
+    surge_minutes: int = 60
     outbox_stale_seconds: float = 60.0
     outbox_max_attempts: int = 8
     sweep_interval_seconds: float = 30.0
@@ -90,6 +110,10 @@ class Settings:
     @property
     def uses_redis(self) -> bool:
         return bool(self.redis_url)
+
+    @property
+    def campaign_window(self) -> dt.timedelta:
+        return dt.timedelta(hours=self.campaign_window_hours)
 
     def replace(self, **changes: object) -> Settings:
         """Return a copy with ``changes`` applied (tests and the CLI use it)."""
@@ -140,6 +164,25 @@ class Settings:
             premoderation=PremoderationMode(get.str_("PREMODERATION", "none")),
             max_links=get.int_("MAX_LINKS", 2),
             banned_words=get.list_("BANNED_WORDS"),
+            seed_word_lists=get.bool_("SEED_WORD_LISTS", True),
+            blocked_domains=tuple(d.lower() for d in get.list_("BLOCKED_DOMAINS")),
+            accepted_languages=get.list_("ACCEPTED_LANGUAGES") or ("fr", "en"),
+            trust_after=get.int_("TRUST_AFTER", 5),
+            max_reject_rate=get.float_("MAX_REJECT_RATE", 0.5),
+            history_days=get.int_("HISTORY_DAYS", 90),
+            flood_window_seconds=get.int_("FLOOD_WINDOW_SECONDS", 600),
+            flood_max_per_author=get.int_("FLOOD_MAX_PER_AUTHOR", 5),
+            flood_max_per_network=get.int_("FLOOD_MAX_PER_NETWORK", 20),
+            campaign_window_hours=get.float_("CAMPAIGN_WINDOW_HOURS", 24.0),
+            campaign_min_similar=get.int_("CAMPAIGN_MIN_SIMILAR", 3),
+            min_seconds_to_write=get.float_("MIN_SECONDS_TO_WRITE", 3.0),
+            score_hold_at=get.float_("SCORE_HOLD_AT", 0.5),
+            score_reject_at=get.float_("SCORE_REJECT_AT", 0.9),
+            surge_window_minutes=get.int_("SURGE_WINDOW_MINUTES", 15),
+            surge_factor=get.float_("SURGE_FACTOR", 4.0),
+            surge_min_comments=get.int_("SURGE_MIN_COMMENTS", 20),
+            surge_held_share=get.float_("SURGE_HELD_SHARE", 0.5),
+            surge_minutes=get.int_("SURGE_MINUTES", 60),
             outbox_stale_seconds=get.float_("OUTBOX_STALE_SECONDS", 60.0),
             outbox_max_attempts=get.int_("OUTBOX_MAX_ATTEMPTS", 8),
             sweep_interval_seconds=get.float_("SWEEP_INTERVAL_SECONDS", 30.0),
@@ -165,6 +208,10 @@ class Settings:
             raise ConfigError(f"MODERATION_TIMEZONE: unknown time zone {self.timezone!r}") from None
         if self.default_locale not in ("fr", "en"):
             raise ConfigError("MODERATION_DEFAULT_LOCALE must be fr or en")
+        if not 0 < self.score_hold_at <= self.score_reject_at <= 1:
+            raise ConfigError(
+                "MODERATION_SCORE_HOLD_AT must be above 0 and at most SCORE_REJECT_AT"
+            )
         if self.max_links < 1:
             raise ConfigError("MODERATION_MAX_LINKS must be 1 or more")
         for site in self.allowed_sites:

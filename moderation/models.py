@@ -65,6 +65,8 @@ class Article(Base):
     premoderation: Mapped[str | None] = mapped_column(sa.String(16))
     #: While set and in the future, the article is in surge mode (everything premoderated).
     surge_until: Mapped[dt.datetime | None]
+    #: Classifier thresholds for this article (``hold_at``, ``reject_at``, ``<label>.hold_at``).
+    policy_overrides: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     created_at: Mapped[dt.datetime]
 
 
@@ -152,6 +154,8 @@ class ModerationDecision(Base):
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     scores: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     policy_version: Mapped[str] = mapped_column(sa.String(40), default="")
+    #: The classifier thresholds in force when the decision was made.
+    thresholds: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     created_at: Mapped[dt.datetime]
 
 

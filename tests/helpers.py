@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 
 import sqlalchemy as sa
@@ -42,8 +43,12 @@ def valid(**overrides: object) -> dict[str, object]:
     return data
 
 
+_bodies = itertools.count(1)
+
+
 def post(client: FlaskClient, key: str = "a1", **overrides: object) -> str:
-    """Post a valid comment and return its public id."""
+    """Post a valid comment (a new text each time unless given) and return its public id."""
+    overrides.setdefault("body", f"Merci pour cet article très clair, point {next(_bodies)}.")
     response = client.post(URL.format(key=key), json=valid(**overrides))
     assert response.status_code == 202, response.get_json()
     return str(response.get_json()["id"])

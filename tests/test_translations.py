@@ -67,3 +67,11 @@ def test_french_is_really_french() -> None:
     translated = catalog(TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.po")
     assert translated["Be the first to comment"].string == "Soyez le premier à commenter"
     assert translated["Leave a comment"].string == "Laisser un commentaire"
+
+
+def test_every_reason_code_has_words_for_moderators() -> None:
+    from moderation.pipeline.codes import REASON_CODES
+    from moderation.web.i18n import REASON_MESSAGES
+
+    missing = set(REASON_CODES) - set(REASON_MESSAGES)
+    assert not missing, f"reason codes without catalog wording: {sorted(missing)}"

@@ -22,12 +22,15 @@ from moderation import sanitize
 from moderation.config import IpStorage
 from moderation.errors import ArticleNotFound
 from moderation.errors import CommentNotFound
+from moderation.errors import DuplicateComment
 from moderation.errors import FieldError
 from moderation.errors import ValidationFailed
 from moderation.models import Article
 from moderation.models import Comment
 from moderation.models import CommentStatus
 from moderation.services import articles
+from moderation.services.context import fingerprint_columns
+from moderation.services.context import network_of
 from moderation.services.moderation import check_key
 from moderation.services.moderation import record_machine_decision
 from moderation.services.ports import Deps
@@ -101,19 +104,24 @@ def submit_comment(
     text = sanitize.to_text(html)
     if not text:
         raise ValidationFailed([FieldError("body", "empty_after_cleaning")])
+    author = email_hash(settings.secret_key, draft.email)
+    _refuse_exact_duplicate(session, article, author, text, now)
     comment = Comment(
         article_id=article.id,
         parent_id=parent.id if parent else None,
         depth=parent.depth + 1 if parent else 0,
         author_name=draft.author_name,
         email=draft.email,
-        email_hash=email_hash(settings.secret_key, draft.email),
+        email_hash=author,
         website=draft.website,
         body_raw=draft.body,
         body_html=html,
         body_text=text,
         ip=stored_ip(client.ip, settings.ip_storage),
+        ip_prefix=network_of(client.ip) if settings.ip_storage is not IpStorage.NONE else None,
         user_agent=(client.user_agent or "")[:USER_AGENT_MAX_LENGTH] or None,
+        elapsed_seconds=client.elapsed_seconds,
+        **fingerprint_columns(text),
         status=CommentStatus.PENDING,
         reasons=[],
         scores={},
@@ -132,6 +140,7 @@ def submit_comment(
         link_hosts=tuple(sanitize.link_hosts(html)),
         is_reply=parent is not None,
         honeypot_filled=draft.honeypot_filled,
+        elapsed_seconds=client.elapsed_seconds,
     )
     early = pipeline.screen(submission, pipeline.Context(), deps.rules)
     if early is not None:
@@ -147,6 +156,28 @@ def submit_comment(
         stale_after=dt.timedelta(seconds=settings.outbox_stale_seconds),
     )
     return comment
+
+
+#: How long an identical comment by the same author on the same article is refused.
+DUPLICATE_WINDOW = dt.timedelta(days=1)
+
+
+def _refuse_exact_duplicate(
+    session: Session, article: Article, author: str, text: str, now: dt.datetime
+) -> None:
+    same = session.scalar(
+        sa.select(Comment.id)
+        .where(
+            Comment.email_hash == author,
+            Comment.created_at >= now - DUPLICATE_WINDOW,
+            Comment.article_id == article.id,
+            Comment.body_text == text,
+            Comment.status != CommentStatus.DELETED,
+        )
+        .limit(1)
+    )
+    if same is not None:
+        raise DuplicateComment(article.key)
 
 
 def _parent(

@@ -17,16 +17,20 @@ from sqlalchemy.orm import Session
 
 from moderation import jobs
 from moderation import pipeline
-from moderation import sanitize
 from moderation.db import on_commit
 from moderation.errors import CommentNotFound
 from moderation.errors import IllegalTransition
 from moderation.models import Article
+from moderation.models import Campaign
 from moderation.models import Comment
 from moderation.models import CommentStatus
 from moderation.models import DecisionSource
 from moderation.models import ModerationDecision
+from moderation.pipeline.language import detect_language
+from moderation.services import context
 from moderation.services.ports import Deps
+from moderation.services.surge import evaluate_surge
+from moderation.services.wordlists import current_rules
 
 SYSTEM_ACTOR = "system"
 
@@ -94,6 +98,7 @@ def record_machine_decision(
         reasons=reasons,
         scores=scores,
         policy_version=decision.policy_version,
+        thresholds=dict(decision.thresholds),
     )
 
 
@@ -114,12 +119,48 @@ def classify_and_decide(session: Session, deps: Deps, comment_id: int) -> Commen
         jobs.mark_done(session, jobs.TASK_CLASSIFY_COMMENT, check_key(comment_id), now)
         return None
     article = session.get_one(Article, comment.article_id)
-    submission = submission_of(comment, article)
-    context = _context(session, deps, comment, article)
-    decision = pipeline.moderate(submission, context, deps.rules, deps.classifiers, deps.policy)
+    if comment.language is None:
+        comment.language = detect_language(comment.body_text)
+    submission = context.submission_of(comment, article)
+    surroundings = context.context_of(session, deps, comment, article, now)
+    policy = deps.policy
+    if article.policy_overrides:
+        policy = policy.for_article(article.policy_overrides)
+    rules = current_rules(session, deps.settings)
+    decision = pipeline.moderate(submission, surroundings, rules, deps.classifiers, policy)
     changed = record_machine_decision(session, deps, comment, decision)
+    if changed:
+        _link_campaign(session, deps, comment, decision, surroundings)
+        evaluate_surge(session, deps, article)
     jobs.mark_done(session, jobs.TASK_CLASSIFY_COMMENT, check_key(comment_id), now)
     return comment.status if changed else None
+
+
+def _link_campaign(
+    session: Session,
+    deps: Deps,
+    comment: Comment,
+    decision: pipeline.Decision,
+    surroundings: pipeline.Context,
+) -> None:
+    """Attach a campaign comment, and its near copies, to one campaign id."""
+    reason = next((r for r in decision.reasons if r.rule_id == "campaign"), None)
+    if reason is None:
+        return
+    campaign_id = int(reason.params.get("campaign_id", 0))
+    if not campaign_id:
+        campaign = Campaign(fingerprint=comment.fingerprint or 0, created_at=deps.clock.now())
+        session.add(campaign)
+        session.flush()
+        campaign_id = campaign.id
+    members = [s.comment_id for s in surroundings.similar_recent if s.campaign_id is None]
+    session.execute(
+        sa.update(Comment)
+        .where(Comment.id.in_([comment.id, *members]), Comment.campaign_id.is_(None))
+        .values(campaign_id=campaign_id)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(comment)
 
 
 def fail_check(session: Session, deps: Deps, comment_id: int, attempts: int) -> bool:
@@ -197,40 +238,6 @@ def apply_moderator_action(
     return comment
 
 
-def submission_of(comment: Comment, article: Article) -> pipeline.Submission:
-    """The pipeline's view of a stored comment."""
-    return pipeline.Submission(
-        text=comment.body_text,
-        html=comment.body_html,
-        author_name=comment.author_name,
-        email_hash=comment.email_hash,
-        article_key=article.key,
-        website=comment.website,
-        link_count=sanitize.count_links(comment.body_html),
-        link_hosts=tuple(sanitize.link_hosts(comment.body_html)),
-        is_reply=comment.parent_id is not None,
-        language=comment.language,
-    )
-
-
-def _context(session: Session, deps: Deps, comment: Comment, article: Article) -> pipeline.Context:
-    rows = session.execute(
-        sa.select(Comment.status, sa.func.count())
-        .where(
-            Comment.email_hash == comment.email_hash,
-            Comment.id != comment.id,
-            Comment.status.in_([CommentStatus.APPROVED, CommentStatus.REJECTED]),
-        )
-        .group_by(Comment.status)
-    )
-    counts = {status: count for status, count in rows}
-    return pipeline.Context(
-        premoderation=article.premoderation or deps.settings.premoderation.value,
-        author_approved_count=counts.get(CommentStatus.APPROVED, 0),
-        author_rejected_count=counts.get(CommentStatus.REJECTED, 0),
-    )
-
-
 def _change_status(
     session: Session,
     deps: Deps,
@@ -243,6 +250,7 @@ def _change_status(
     reasons: list[dict[str, Any]],
     scores: dict[str, Any],
     policy_version: str,
+    thresholds: dict[str, Any] | None = None,
 ) -> bool:
     now = deps.clock.now()
     result = session.execute(
@@ -263,6 +271,7 @@ def _change_status(
             reasons=reasons,
             scores=scores,
             policy_version=policy_version,
+            thresholds=thresholds,
             created_at=now,
         )
     )
@@ -277,6 +286,37 @@ def _change_status(
     return True
 
 
+def apply_to_campaign(
+    session: Session,
+    deps: Deps,
+    campaign_id: int,
+    action: Action,
+    *,
+    actor: str,
+    reason: str | None = None,
+) -> list[str]:
+    """One decision for every comment of a campaign; returns the ids that changed.
+
+    Comments for which the move is not legal (already in that status) are left alone.
+    """
+    ids = session.scalars(
+        sa.select(Comment.public_id)
+        .where(Comment.campaign_id == campaign_id, Comment.status != CommentStatus.DELETED)
+        .order_by(Comment.id)
+    ).all()
+    if not ids:
+        raise CommentNotFound(f"campaign {campaign_id}")
+    changed = []
+    target = ACTION_TARGETS[action]
+    for public_id in ids:
+        comment = session.scalar(sa.select(Comment).where(Comment.public_id == public_id))
+        if comment is None or not is_legal(comment.status, target):
+            continue
+        apply_moderator_action(session, deps, public_id, action, actor=actor, reason=reason)
+        changed.append(public_id)
+    return changed
+
+
 @dataclass(frozen=True, slots=True)
 class QueuePage:
     comments: Sequence[Comment]
@@ -288,11 +328,14 @@ def list_for_moderators(
     *,
     status: CommentStatus | None = None,
     article_key: str | None = None,
+    campaign_id: int | None = None,
     after_id: int | None = None,
     limit: int = 50,
 ) -> QueuePage:
-    """Comments by status and article, oldest first, keyset-paginated on the row id."""
+    """Comments by status, article and campaign, oldest first, keyset-paginated on the id."""
     query = sa.select(Comment).order_by(Comment.id).limit(limit + 1)
+    if campaign_id is not None:
+        query = query.where(Comment.campaign_id == campaign_id)
     if status is not None:
         query = query.where(Comment.status == status)
     if article_key is not None:

@@ -11,12 +11,12 @@ from moderation.integrations.celery_producer import CeleryPublisher
 from moderation.integrations.redis_cache import RedisReadCache
 from moderation.jobs import Publisher
 from moderation.pipeline import Policy
-from moderation.pipeline import default_rules
 from moderation.services.ports import Clock
 from moderation.services.ports import Deps
 from moderation.services.ports import NullCache
 from moderation.services.ports import ReadCache
 from moderation.services.ports import SystemClock
+from moderation.services.wordlists import rules_for
 
 
 def build_deps(
@@ -34,7 +34,9 @@ def build_deps(
         clock=clock or SystemClock(),
         publisher=publisher or CeleryPublisher(settings),
         cache=cache,
-        rules=default_rules(banned_words=settings.banned_words, max_links=settings.max_links),
+        # The request path screens with the cheap rules only; the worker builds the full set
+        # with the current word list (services.wordlists.current_rules).
+        rules=rules_for(settings),
         classifiers=(),
-        policy=Policy(),
+        policy=Policy(hold_at=settings.score_hold_at, reject_at=settings.score_reject_at),
     )

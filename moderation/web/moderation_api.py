@@ -23,6 +23,7 @@ from moderation.models import Comment
 from moderation.models import CommentStatus
 from moderation.services import moderation as moderation_service
 from moderation.services import reports as report_service
+from moderation.services import surge as surge_service
 from moderation.services import tokens
 from moderation.services.comments import get_comment
 from moderation.services.ports import Deps
@@ -82,10 +83,14 @@ def list_comments() -> Response:
     limit_arg = request.args.get("limit", "50")
     if not limit_arg.isdigit() or not 1 <= int(limit_arg) <= 200:
         raise ValidationFailed([FieldError("limit", "invalid_value")])
+    campaign = request.args.get("campaign")
+    if campaign is not None and not campaign.isdigit():
+        raise ValidationFailed([FieldError("campaign", "invalid_value")])
     page = moderation_service.list_for_moderators(
         db.session(),
         status=status,
         article_key=request.args.get("article") or None,
+        campaign_id=int(campaign) if campaign else None,
         after_id=int(after) if after else None,
         limit=int(limit_arg),
     )
@@ -126,9 +131,7 @@ def comment_detail(public_id: str) -> Response:
     return _json(data)
 
 
-@bp.post("/comments/<public_id>/decision")
-def decide(public_id: str) -> Response:
-    """Approve, hold, reject or mark as spam one comment."""
+def _decision_input() -> tuple[moderation_service.Action, str | None]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         data = request.form.to_dict()
@@ -139,6 +142,40 @@ def decide(public_id: str) -> Response:
     reason = data.get("reason")
     if reason is not None and (not isinstance(reason, str) or len(reason) > REASON_MAX_LENGTH):
         raise ValidationFailed([FieldError("reason", "too_long", {"max": REASON_MAX_LENGTH})])
+    return action, reason
+
+
+@bp.post("/campaigns/<int:campaign_id>/decision")
+def decide_campaign(campaign_id: int) -> Response:
+    """The same decision for every comment of a campaign, in one request."""
+    action, reason = _decision_input()
+    changed = moderation_service.apply_to_campaign(
+        db.session(),
+        _deps(),
+        campaign_id,
+        action,
+        actor=f"moderator:{g.moderator}",
+        reason=reason,
+    )
+    db.session.commit()
+    return _json({"campaign_id": campaign_id, "changed": changed})
+
+
+@bp.post("/articles/<path:article_key>/surge/end")
+def end_surge(article_key: str) -> Response:
+    """End an article's surge mode (automatic premoderation) now."""
+    article = surge_service.end_surge(
+        db.session(), _deps(), article_key, f"moderator:{g.moderator}"
+    )
+    body = {"article": article.key, "surge_until": None}
+    db.session.commit()
+    return _json(body)
+
+
+@bp.post("/comments/<public_id>/decision")
+def decide(public_id: str) -> Response:
+    """Approve, hold, reject or mark as spam one comment."""
+    action, reason = _decision_input()
     comment = moderation_service.apply_moderator_action(
         db.session(), _deps(), public_id, action, actor=f"moderator:{g.moderator}", reason=reason
     )

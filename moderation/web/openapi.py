@@ -202,6 +202,8 @@ SCHEMAS: dict[str, Any] = {
                     "summary": {"type": "string"},
                     "scores": {"type": "object"},
                     "report_count": {"type": "integer", "minimum": 0},
+                    "language": _NULLABLE_STR,
+                    "campaign_id": {"type": ["integer", "null"]},
                     "log": {"type": "array", "items": _ref("Decision")},
                 },
             }
@@ -384,6 +386,7 @@ PATHS: dict[str, Any] = {
             "parameters": [
                 {"name": "status", "in": "query", "schema": _ref("Status")},
                 {"name": "article", "in": "query", "schema": {"type": "string"}},
+                {"name": "campaign", "in": "query", "schema": {"type": "integer"}},
                 {"name": "cursor", "in": "query", "schema": {"type": "string"}},
                 {
                     "name": "limit",
@@ -407,6 +410,52 @@ PATHS: dict[str, Any] = {
                 "200": _json_response("The comment", _ref("ModeratorComment")),
                 "401": _problem_response("Missing or invalid token"),
                 "404": _problem_response("Unknown comment"),
+            },
+        }
+    },
+    "/api/v1/moderation/campaigns/{campaign_id}/decision": {
+        "post": {
+            "summary": "One decision for every comment of a campaign",
+            "security": [{"token": []}],
+            "parameters": [
+                {
+                    "name": "campaign_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer"},
+                }
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("ModeratorDecision")}},
+            },
+            "responses": {
+                "200": _json_response(
+                    "The comments that changed",
+                    {
+                        "type": "object",
+                        "required": ["campaign_id", "changed"],
+                        "properties": {
+                            "campaign_id": {"type": "integer"},
+                            "changed": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                ),
+                "401": _problem_response("Missing or invalid token"),
+                "404": _problem_response("Unknown campaign"),
+                "422": _problem_response("Unknown action"),
+            },
+        }
+    },
+    "/api/v1/moderation/articles/{article_key}/surge/end": {
+        "post": {
+            "summary": "End an article's surge mode",
+            "security": [{"token": []}],
+            "parameters": [_KEY],
+            "responses": {
+                "200": _json_response("Surge mode is off", {"type": "object"}),
+                "401": _problem_response("Missing or invalid token"),
+                "404": _problem_response("Unknown article"),
             },
         }
     },

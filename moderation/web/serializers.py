@@ -82,6 +82,8 @@ def moderator_comment(
         "summary": reason_summary(comment.reasons or []),
         "scores": comment.scores or {},
         "report_count": report_count,
+        "language": comment.language,
+        "campaign_id": comment.campaign_id,
     }
 
 

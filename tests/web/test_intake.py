@@ -235,14 +235,17 @@ def test_reply_must_target_an_approved_comment_of_the_same_article(
     add_article(app)
     add_article(app, key="a2")
     first = client.post(URL.format(key="a1"), json=valid()).get_json()["id"]
-    pending_reply = client.post(URL.format(key="a1"), json=valid(parent_id=first))
+    pending_reply = client.post(URL.format(key="a1"), json=valid(parent_id=first, body="Oui"))
     assert pending_reply.status_code == 422
     assert pending_reply.get_json()["errors"][0]["code"] == "invalid_parent"
     with app.app_context():
         db.session.execute(sa.update(Comment).values(status=CommentStatus.APPROVED))
         db.session.commit()
-    assert client.post(URL.format(key="a1"), json=valid(parent_id=first)).status_code == 202
-    other_article = client.post(URL.format(key="a2"), json=valid(parent_id=first))
+    assert (
+        client.post(URL.format(key="a1"), json=valid(parent_id=first, body="Non")).status_code
+        == 202
+    )
+    other_article = client.post(URL.format(key="a2"), json=valid(parent_id=first, body="Si"))
     assert other_article.status_code == 422
 
 
@@ -252,8 +255,10 @@ def test_reply_depth_is_limited(app_with) -> None:  # type: ignore[no-untyped-de
     client = app.test_client()
     parent = None
     codes = []
-    for _ in range(3):
-        response = client.post(URL.format(key="a1"), json=valid(parent_id=parent))
+    for level in range(3):
+        response = client.post(
+            URL.format(key="a1"), json=valid(parent_id=parent, body=f"Niveau {level}")
+        )
         codes.append(response.status_code)
         if response.status_code != 202:
             assert response.get_json()["errors"][0]["code"] == "too_deep"
@@ -291,3 +296,19 @@ def test_cors_preflight_from_an_allowed_site(client: FlaskClient) -> None:
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
     foreign = client.options(URL.format(key="a1"), headers={"Origin": "https://evil.test"})
     assert "Access-Control-Allow-Origin" not in foreign.headers
+
+
+def test_exact_duplicate_by_the_same_author_is_refused_with_409(
+    app: Flask, client: FlaskClient
+) -> None:
+    add_article(app)
+    add_article(app, key="a2")
+    assert client.post(URL.format(key="a1"), json=valid()).status_code == 202
+    again = client.post(URL.format(key="a1"), json=valid(), headers={"Accept-Language": "fr"})
+    assert again.status_code == 409
+    assert again.get_json()["title"] == "Vous avez déjà publié ce commentaire."
+    # Another author, or another article, may say the same thing.
+    assert (
+        client.post(URL.format(key="a1"), json=valid(email="autre@example.org")).status_code == 202
+    )
+    assert client.post(URL.format(key="a2"), json=valid()).status_code == 202

@@ -18,11 +18,12 @@ def test_naughty_strings_never_cause_a_server_error(app: Flask, client: FlaskCli
     assert len(strings) > 500
     add_article(app)
     outcomes: dict[int, int] = {}
-    for text in strings:
+    for index, text in enumerate(strings):
         for field in ("author_name", "body", "website", "email"):
-            response = client.post(URL.format(key="a1"), json=valid(**{field: text}))
+            values = {"body": f"Commentaire {index} {field}", field: text}
+            response = client.post(URL.format(key="a1"), json=valid(**values))
             outcomes[response.status_code] = outcomes.get(response.status_code, 0) + 1
-            assert response.status_code in (202, 422), (field, text, response.status_code)
+            assert response.status_code in (202, 409, 422), (field, text, response.status_code)
             if response.status_code == 202 and field == "author_name":
                 shown = client.get(response.headers["Location"]).get_json()
                 assert shown["author_name"] == text.strip()

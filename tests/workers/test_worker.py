@@ -75,3 +75,57 @@ def test_duplicate_deliveries_change_the_comment_once(
     assert [(d.from_status.value, d.to_status.value) for d in decisions] == [
         ("pending", "approved")
     ]
+
+
+def test_worker_applies_automatic_moderation_with_explained_reasons(
+    app: Flask, client: FlaskClient, worker: Process
+) -> None:
+    from moderation.models import CommentStatus
+    from tests.helpers import set_status
+
+    for key in ("a1", "a2", "a3", "a4"):
+        add_article(app, key)
+    token = {"Authorization": f"Bearer {moderator_token(app)}"}
+    # A trusted author: five approved comments already.
+    for _ in range(5):
+        set_status(app, post(client, email="fidele@example.org"), CommentStatus.APPROVED)
+    trusted = post(
+        client,
+        email="fidele@example.org",
+        body="Voir https://www.insee.fr/fr/statistiques et https://www.vie-publique.fr",
+    )
+    # A spam campaign: the same long text by different authors on several articles.
+    text = (
+        "Gagnez de l'argent facilement depuis chez vous grâce à notre méthode secrète, "
+        "inscrivez-vous vite sur notre site avant qu'il ne soit trop tard"
+    )
+    copies = []
+    for i in range(4):
+        copies.append(post(client, f"a{i + 1}", email=f"bot{i}@example.org", body=text))
+        wait_decided(client, copies[-1])
+    borderline = post(
+        client,
+        email="fort@example.org",
+        body="CE CONSEIL MUNICIPAL SE MOQUE VRAIMENT DE NOUS TOUS, QUELLE HONTE !",
+    )
+    assert wait_decided(client, trusted)["status"] == "approved"
+    assert wait_decided(client, borderline)["status"] == "held"
+    assert wait_decided(client, copies[-1])["status"] == "spam"
+
+    def detail(public_id: str) -> dict[str, object]:
+        response = client.get(
+            f"/api/v1/moderation/comments/{public_id}", headers={**token, "Accept-Language": "fr"}
+        )
+        return dict(response.get_json())
+
+    trusted_detail = detail(trusted)
+    assert "trusted_author" in [r["code"] for r in trusted_detail["reasons"]]  # type: ignore[attr-defined]
+    spam = detail(copies[-1])
+    assert spam["campaign_id"] is not None
+    assert str(spam["summary"]).startswith("Campagne :")
+    campaign = client.get(
+        f"/api/v1/moderation/comments?campaign={spam['campaign_id']}", headers=token
+    ).get_json()
+    assert {c["id"] for c in campaign["comments"]} == set(copies)
+    held = detail(borderline)
+    assert held["summary"] == "Écrit en majuscules (100 % des lettres)"

@@ -1,8 +1,8 @@
 """moderation rules data
 
-Revision ID: edd721d184b9
+Revision ID: 6973ff5cb7ea
 Revises: 974c43dff2af
-Create Date: 2026-11-24 14:13:34.966832
+Create Date: 2026-11-24 14:32:45.739173
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'edd721d184b9'
+revision = '6973ff5cb7ea'
 down_revision = '974c43dff2af'
 branch_labels = None
 depends_on = None
@@ -60,6 +60,7 @@ def upgrade():
     )
     with op.batch_alter_table('articles', schema=None) as batch_op:
         batch_op.add_column(sa.Column('surge_until', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('policy_overrides', sa.JSON(), nullable=True))
 
     # SQLite rebuilds the table in batch mode: keep AUTOINCREMENT (ids are never reused).
     with op.batch_alter_table(
@@ -83,12 +84,16 @@ def upgrade():
         batch_op.create_index('ix_comments_ip_prefix_created', ['ip_prefix', 'created_at'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_comments_campaign_id_campaigns'), 'campaigns', ['campaign_id'], ['id'], ondelete='SET NULL')
 
+    with op.batch_alter_table('moderation_decisions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('thresholds', sa.JSON(), nullable=True))
+
 
 
 def downgrade():
-    with op.batch_alter_table(
-        'comments', schema=None, table_kwargs={'sqlite_autoincrement': True}
-    ) as batch_op:
+    with op.batch_alter_table('moderation_decisions', schema=None) as batch_op:
+        batch_op.drop_column('thresholds')
+
+    with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_comments_campaign_id_campaigns'), type_='foreignkey')
         batch_op.drop_index('ix_comments_ip_prefix_created')
         batch_op.drop_index('ix_comments_fp_band3_created')
@@ -108,6 +113,7 @@ def downgrade():
         batch_op.drop_column('ip_prefix')
 
     with op.batch_alter_table('articles', schema=None) as batch_op:
+        batch_op.drop_column('policy_overrides')
         batch_op.drop_column('surge_until')
 
     op.drop_table('word_list_entries')

@@ -1,0 +1,200 @@
+"""Gather what the pipeline needs to know around one comment, with indexed queries.
+
+The pipeline decides from plain values; this module is where those values come from:
+the author's history (by the keyed email hash), recent volume from the author and from
+their network, active block-list entries, near-duplicate candidates for campaign detection,
+and the article's premoderation and surge state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from moderation import pipeline
+from moderation import sanitize
+from moderation.models import Article
+from moderation.models import BlockRule
+from moderation.models import Comment
+from moderation.models import CommentStatus
+from moderation.pipeline import similarity
+from moderation.services.ports import Deps
+
+#: Candidates further than this are not worth passing to the campaign rule.
+MAX_CANDIDATE_DISTANCE = 8
+MAX_CANDIDATES = 200
+
+
+def fingerprint_columns(text: str) -> dict[str, int]:
+    """The SimHash of ``text`` (as a signed 64-bit value) and its four LSH bands."""
+    value = similarity.fingerprint(text)
+    bands = similarity.bands(value)
+    signed = value - (1 << 64) if value >= 1 << 63 else value
+    return {
+        "fingerprint": signed,
+        "fp_band0": bands[0],
+        "fp_band1": bands[1],
+        "fp_band2": bands[2],
+        "fp_band3": bands[3],
+    }
+
+
+def network_of(ip: str | None) -> str | None:
+    """The /24 (IPv4) or /48 (IPv6) network of an address, as text."""
+    if not ip:
+        return None
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def submission_of(comment: Comment, article: Article) -> pipeline.Submission:
+    """The pipeline's view of a stored comment."""
+    domain = comment.email.rpartition("@")[2].lower() or None
+    return pipeline.Submission(
+        text=comment.body_text,
+        html=comment.body_html,
+        author_name=comment.author_name,
+        email_hash=comment.email_hash,
+        article_key=article.key,
+        website=comment.website,
+        link_count=sanitize.count_links(comment.body_html),
+        link_hosts=tuple(sanitize.link_hosts(comment.body_html)),
+        is_reply=comment.parent_id is not None,
+        language=comment.language,
+        email_domain=domain,
+        ip=comment.ip,
+        elapsed_seconds=comment.elapsed_seconds,
+    )
+
+
+def context_of(
+    session: Session, deps: Deps, comment: Comment, article: Article, now: dt.datetime
+) -> pipeline.Context:
+    """Everything the rules weigh besides the comment itself."""
+    settings = deps.settings
+    history_since = now - dt.timedelta(days=settings.history_days)
+    flood_since = now - dt.timedelta(seconds=settings.flood_window_seconds)
+    approved, rejected, recent_rejected, recent_total, author_recent = _author_history(
+        session, comment, history_since, flood_since
+    )
+    ip_recent = 0
+    if comment.ip_prefix:
+        ip_recent = (
+            session.scalar(
+                sa.select(sa.func.count(Comment.id)).where(
+                    Comment.ip_prefix == comment.ip_prefix,
+                    Comment.created_at >= flood_since,
+                    Comment.id != comment.id,
+                )
+            )
+            or 0
+        )
+    return pipeline.Context(
+        premoderation=article.premoderation or settings.premoderation.value,
+        author_approved_count=approved,
+        author_rejected_count=rejected,
+        author_recent_rejected=recent_rejected,
+        author_recent_total=recent_total,
+        author_recent_count=author_recent,
+        ip_recent_count=ip_recent,
+        block_entries=_block_entries(session, comment, now),
+        blocked_domains=settings.blocked_domains,
+        similar_recent=_similar(session, comment, now - settings.campaign_window),
+        accepted_languages=settings.accepted_languages,
+        surge_active=article.surge_until is not None and article.surge_until > now,
+    )
+
+
+def _author_history(
+    session: Session, comment: Comment, history_since: dt.datetime, flood_since: dt.datetime
+) -> tuple[int, int, int, int, int]:
+    decided = (CommentStatus.APPROVED, CommentStatus.REJECTED, CommentStatus.SPAM)
+    row = session.execute(
+        sa.select(
+            sa.func.count(Comment.id).filter(Comment.status == CommentStatus.APPROVED),
+            sa.func.count(Comment.id).filter(
+                Comment.status.in_((CommentStatus.REJECTED, CommentStatus.SPAM))
+            ),
+            sa.func.count(Comment.id).filter(
+                Comment.status.in_((CommentStatus.REJECTED, CommentStatus.SPAM)),
+                Comment.created_at >= history_since,
+            ),
+            sa.func.count(Comment.id).filter(
+                Comment.status.in_(decided), Comment.created_at >= history_since
+            ),
+            sa.func.count(Comment.id).filter(Comment.created_at >= flood_since),
+        ).where(Comment.email_hash == comment.email_hash, Comment.id != comment.id)
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4])
+
+
+def _block_entries(
+    session: Session, comment: Comment, now: dt.datetime
+) -> tuple[pipeline.BlockEntry, ...]:
+    domain = comment.email.rpartition("@")[2].lower()
+    # The domain and each parent domain: a rule for example.org covers mail.example.org.
+    labels = domain.split(".")
+    domains = [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    conditions = [
+        sa.and_(BlockRule.kind == "email", BlockRule.value == comment.email_hash),
+        sa.and_(BlockRule.kind == "email_domain", BlockRule.value.in_(domains or [domain])),
+    ]
+    if comment.ip:
+        # Address rules are few; networks need a containment test the core does.
+        conditions.append(BlockRule.kind.in_(("ip", "cidr")))
+    rows = session.scalars(
+        sa.select(BlockRule).where(
+            sa.or_(*conditions),
+            sa.or_(BlockRule.expires_at.is_(None), BlockRule.expires_at > now),
+        )
+    ).all()
+    return tuple(
+        pipeline.BlockEntry(
+            kind=pipeline.BlockKind(row.kind),
+            value=row.value,
+            action=pipeline.BlockAction(row.action),
+            expires_at=row.expires_at,
+            entry_id=row.id,
+        )
+        for row in rows
+    )
+
+
+def _similar(
+    session: Session, comment: Comment, since: dt.datetime
+) -> tuple[pipeline.SimilarComment, ...]:
+    if comment.fingerprint is None:
+        return ()
+    bands = (comment.fp_band0, comment.fp_band1, comment.fp_band2, comment.fp_band3)
+    columns = (Comment.fp_band0, Comment.fp_band1, Comment.fp_band2, Comment.fp_band3)
+    rows = session.execute(
+        sa.select(
+            Comment.id, Comment.fingerprint, Comment.email_hash, Comment.campaign_id, Article.key
+        )
+        .join(Article, Article.id == Comment.article_id)
+        .where(
+            sa.or_(*(column == band for column, band in zip(columns, bands, strict=True))),
+            Comment.created_at >= since,
+            Comment.id != comment.id,
+        )
+        .order_by(Comment.id.desc())
+        .limit(MAX_CANDIDATES)
+    ).all()
+    mine = comment.fingerprint % (1 << 64)
+    found = []
+    for comment_id, value, author, campaign_id, article_key in rows:
+        if value is None:
+            continue
+        distance = similarity.hamming(mine, value % (1 << 64))
+        if distance <= MAX_CANDIDATE_DISTANCE:
+            found.append(
+                pipeline.SimilarComment(comment_id, article_key, author, distance, campaign_id)
+            )
+    return tuple(found)
