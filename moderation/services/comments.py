@@ -29,7 +29,6 @@ from moderation.models import Article
 from moderation.models import Comment
 from moderation.models import CommentStatus
 from moderation.services import articles
-from moderation.services.context import fingerprint_columns
 from moderation.services.context import network_of
 from moderation.services.moderation import check_key
 from moderation.services.moderation import record_machine_decision
@@ -121,7 +120,6 @@ def submit_comment(
         ip_prefix=network_of(client.ip) if settings.ip_storage is not IpStorage.NONE else None,
         user_agent=(client.user_agent or "")[:USER_AGENT_MAX_LENGTH] or None,
         elapsed_seconds=client.elapsed_seconds,
-        **fingerprint_columns(text),
         status=CommentStatus.PENDING,
         reasons=[],
         scores={},

@@ -119,8 +119,14 @@ def classify_and_decide(session: Session, deps: Deps, comment_id: int) -> Commen
         jobs.mark_done(session, jobs.TASK_CLASSIFY_COMMENT, check_key(comment_id), now)
         return None
     article = session.get_one(Article, comment.article_id)
+    # Language and fingerprint are worked out here, off the request path. The fingerprint
+    # is flushed before the near-duplicate lookup so later comments find this one.
     if comment.language is None:
         comment.language = detect_language(comment.body_text)
+    if comment.fingerprint is None:
+        for column, value in context.fingerprint_columns(comment.body_text).items():
+            setattr(comment, column, value)
+        session.flush()
     submission = context.submission_of(comment, article)
     surroundings = context.context_of(session, deps, comment, article, now)
     policy = deps.policy
