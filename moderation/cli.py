@@ -211,6 +211,9 @@ def serve(host: str, port: int, web_workers: int, demo_port: int) -> None:
             ]
         ),
     ]
+    if demo_port:
+        demo = [python, "-m", "moderation.demo_host", "--host", host, "--port", str(demo_port)]
+        children.append(subprocess.Popen([*demo, "--service", f"http://{host}:{port}"]))
     base = f"http://{host}:{port}"
     click.echo(
         (f"\n  demo newspaper: {demo_origin}/  (and {demo_origin}/en)" if demo_port else "")
@@ -220,6 +223,12 @@ def serve(host: str, port: int, web_workers: int, demo_port: int) -> None:
         f"  moderator API:  curl -H 'Authorization: Bearer {token}' "
         f"{base}/api/v1/moderation/comments?status=held\n"
     )
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # leave through the `finally` below, stopping the children
+
+    # A service manager (or `timeout`) stops us with SIGTERM: the children must go too.
+    signal.signal(signal.SIGTERM, stop)
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
