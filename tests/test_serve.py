@@ -1,0 +1,72 @@
+"""``make run`` (``moderation serve``): web, worker and demo newspaper start, answer, and all
+stop with the command."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.processes import ROOT
+from tests.processes import free_port
+from tests.processes import wait_port
+
+pytestmark = pytest.mark.slow
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_serve_runs_the_service_and_the_demo_page_then_stops_them(tmp_path: Path) -> None:
+    web, demo = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODERATION_")}
+    env.update({"MODERATION_INSTANCE_DIR": str(tmp_path / "instance"), "PYTHONUNBUFFERED": "1"})
+    log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 - the child's output
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "moderation.cli",
+            "serve",
+            "--port",
+            str(web),
+            "--demo-port",
+            str(demo),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_port(web, timeout=60)
+        wait_port(demo, timeout=60)
+        with urllib.request.urlopen(f"http://127.0.0.1:{web}/api/v1/health") as response:
+            assert json.load(response) == {"status": "ok"}
+        with urllib.request.urlopen(f"http://127.0.0.1:{demo}/") as response:
+            page = response.read().decode()
+        assert 'data-moderation-article="demo"' in page
+        assert f"http://127.0.0.1:{web}/embed.js" in page
+        with urllib.request.urlopen(f"http://127.0.0.1:{web}/api/v1/articles/demo/comments") as r:
+            assert json.load(r)["total"] == 3
+        output = (tmp_path / "serve.log").read_text()
+        assert "Bearer mod_" in output
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+        log.close()
+    deadline = time.monotonic() + 20
+    while (listening(web) or listening(demo)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not listening(web)
+    assert not listening(demo)
