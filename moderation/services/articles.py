@@ -6,6 +6,7 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderation.errors import ArticleClosed
@@ -25,10 +26,18 @@ def ensure_article(
 ) -> Article:
     """Return the article with ``key``, creating it with ``url`` and ``title`` if needed."""
     article = find_article(session, key)
-    if article is None:
-        article = Article(key=key, url=url[:2000], title=title[:500], created_at=now)
-        session.add(article)
-        session.flush()
+    if article is not None:
+        return article
+    try:
+        # Two first comments on a new article can race here: the savepoint lets the loser
+        # roll back its insert alone and use the winner's row.
+        with session.begin_nested():
+            article = Article(key=key, url=url[:2000], title=title[:500], created_at=now)
+            session.add(article)
+    except IntegrityError:
+        article = find_article(session, key)
+        if article is None:
+            raise
     return article
 
 

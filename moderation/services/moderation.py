@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from moderation import jobs
 from moderation import pipeline
@@ -281,8 +282,15 @@ def _change_status(
             created_at=now,
         )
     )
-    session.flush()
-    session.refresh(comment)
+    # The row now holds these values: set them on the loaded object as committed state
+    # rather than reading the row back.
+    for name, value in (
+        ("status", target),
+        ("reasons", reasons),
+        ("scores", scores),
+        ("decided_at", now),
+    ):
+        set_committed_value(comment, name, value)
     if CommentStatus.APPROVED in (expected, target):
         # The public thread and counts change only when a comment enters or leaves
         # "approved"; tell the read cache once the change is visible to readers.

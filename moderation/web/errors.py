@@ -132,5 +132,5 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         # The process edge: log once with the traceback (never the request body), answer 500.
-        app.logger.error("unhandled error")
+        app.logger.error("unhandled error", exc_info=exc)
         return problem(500, "internal", _("Something went wrong on our side."))
