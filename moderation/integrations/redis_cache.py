@@ -1,8 +1,10 @@
 """The shared read cache on Redis (implements ``moderation.services.ports.ReadCache``).
 
-Keys: ``mod:gen:<article>`` holds the article's generation (a counter bumped on every
-public change); response entries embed the generation they were computed at, so an
-invalidation is one INCR and old entries simply expire. Every call fails open: if Redis
+Keys: ``mod:gen:<article>`` holds the article's generation, a random token replaced on
+every public change; response entries embed the generation they were computed at, so an
+invalidation is one SET and old entries simply expire. Tokens are random rather than a
+counter so that a Redis restart or flush (which forgets them) can never bring back a
+generation some process still has entries for. Every call fails open: if Redis
 is unreachable the reader gets a cache miss and the database answers.
 
 Because an entry's key names its generation, an entry never changes once written: each
@@ -13,6 +15,7 @@ Redis round trip (the generations) instead of two, and no copy of a large thread
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -22,6 +25,10 @@ import redis
 logger = logging.getLogger(__name__)
 
 _ERRORS = (redis.RedisError, OSError)
+
+
+def _token() -> str:
+    return secrets.token_hex(8)
 
 
 class _LocalEntries:
@@ -68,10 +75,22 @@ class RedisReadCache:
         keys = [self._gen_key(k) for k in article_keys]
         try:
             values = self._redis.mget(keys)
+            missing = [i for i, value in enumerate(values) if value is None]
+            if missing:
+                # First read since the last change or a Redis restart: start a generation.
+                # SET NX then GET in one round trip: a concurrent starter's token wins.
+                pipe = self._redis.pipeline(transaction=False)
+                for i in missing:
+                    pipe.set(keys[i], _token(), nx=True)
+                    pipe.get(keys[i])
+                results = pipe.execute()
+                for n, i in enumerate(missing):
+                    values[i] = results[2 * n + 1]
         except _ERRORS:
             logger.warning("read cache unavailable (generations)")
             return None
-        return [v.decode() if isinstance(v, bytes) else "0" for v in values]
+        tokens = [v.decode() for v in values if isinstance(v, bytes)]
+        return tokens if len(tokens) == len(keys) else None
 
     def get(self, key: str) -> bytes | None:
         return self.get_many([key])[0]
@@ -107,7 +126,7 @@ class RedisReadCache:
         try:
             pipe = self._redis.pipeline(transaction=False)
             for key in keys:
-                pipe.incr(key)
+                pipe.set(key, _token())
             pipe.execute()
         except _ERRORS:
             # The entries will still expire after their TTL; say so loudly.

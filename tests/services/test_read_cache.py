@@ -41,3 +41,21 @@ def test_local_entries_are_bounded_by_size() -> None:
     assert kept == [5, 6, 7, 8, 9]
     local.put("huge", b"x" * 60)  # over a quarter of the budget: never kept
     assert local.get("huge") is None
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_redis_flush_never_brings_back_an_old_generation(backend: Backend) -> None:
+    import redis
+
+    cache = RedisReadCache(backend.redis_url, prefix="test-flush:")
+    [old] = cache.generations(["a1"]) or ["?"]
+    cache.set(f"thread:a1:{old}", b"page before the flush", ttl=60)
+    client = redis.Redis.from_url(backend.redis_url)
+    for key in client.scan_iter("test-flush:*"):
+        client.delete(key)
+    client.close()
+    # This process still holds the old entry locally; the new generation must not reach it.
+    [new] = cache.generations(["a1"]) or ["?"]
+    assert new != old
+    assert cache.get(f"thread:a1:{new}") is None
+    assert cache.generations(["a1"]) == [new]
