@@ -150,7 +150,7 @@ def test_unrelated_comments_are_no_campaign(rig: Rig) -> None:
         assert comment.campaign_id is None
 
 
-def test_surge_switches_premoderation_on_and_a_moderator_ends_it(rig: Rig, app_with) -> None:  # type: ignore[no-untyped-def]
+def test_surge_switches_premoderation_on_and_a_moderator_ends_it(rig: Rig) -> None:
     settings = rig.deps.settings.replace(
         surge_min_comments=6, flood_max_per_author=100, flood_max_per_network=100
     )
