@@ -30,17 +30,16 @@ import os
 import random
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from netwait import free_port  # noqa: I001 - a sibling module of this script
+from netwait import wait_http
 
 ROOT = Path(__file__).resolve().parent.parent
 EMBED_JS = ROOT / "moderation" / "static" / "embed.js"
@@ -99,25 +98,6 @@ PROBE = """
   };
 })();
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_http(url: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"{url} did not answer in {timeout:.0f}s")
 
 
 @contextlib.contextmanager
