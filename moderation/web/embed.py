@@ -23,10 +23,13 @@ from flask import request
 from flask import send_from_directory
 from flask import url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from moderation.db import db
+from moderation.errors import ArticleClosed
 from moderation.errors import ArticleNotFound
+from moderation.errors import DuplicateComment
 from moderation.errors import ValidationFailed
 from moderation.models import Article
 from moderation.services import articles as article_service
@@ -164,6 +167,11 @@ def post_from_page(article_key: str) -> BaseResponse:
         db.session.rollback()
         errors = {e.field: field_message(e.code, e.params) for e in exc.errors}
         return _render_page(article_key, errors=errors, values=values, status=422)
+    except (ArticleNotFound, ArticleClosed, DuplicateComment) as exc:
+        # A page, not a JSON problem: say it above the form and keep what was typed.
+        db.session.rollback()
+        status, message = _page_refusal(exc)
+        return _render_page(article_key, errors={"_form": message}, values=values, status=status)
     public_id = comment.public_id
     db.session.commit()
     target = url_for(
@@ -174,6 +182,14 @@ def post_from_page(article_key: str) -> BaseResponse:
         _anchor="comments",
     )
     return redirect(target, code=303)
+
+
+def _page_refusal(exc: Exception) -> tuple[int, str]:
+    if isinstance(exc, ArticleClosed):
+        return 403, _("Comments are closed for this article.")
+    if isinstance(exc, DuplicateComment):
+        return 409, _("You have already posted this comment.")
+    return 404, _("This article is unknown.")
 
 
 def _submit(article_key: str, values: dict[str, str]) -> Any:

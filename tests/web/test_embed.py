@@ -242,3 +242,22 @@ def test_cors_follows_the_configured_sites(app_with) -> None:  # type: ignore[no
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     write = open_reads.options("/api/v1/articles/a1/comments", headers={"Origin": "https://x.test"})
     assert write.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_page_form_refusals_are_pages_not_json(app: Flask, client: FlaskClient) -> None:
+    add_article(app, is_open=False)
+    closed = client.post(
+        PAGE.format(key="a1") + "/comments?lang=fr",
+        data={"author_name": "Inès", "email": "ines@example.org", "body": "Toujours là ?"},
+    )
+    assert closed.status_code == 403
+    assert closed.mimetype == "text/html"
+    text = closed.get_data(as_text=True)
+    assert "Les commentaires sont fermés pour cet article." in text
+    assert "Toujours là ?</textarea>" in text
+    unknown = client.post(
+        PAGE.format(key="inconnu") + "/comments?lang=fr",
+        data={"author_name": "Inès", "email": "ines@example.org", "body": "Bonjour"},
+    )
+    assert unknown.status_code == 404
+    assert "Cet article est inconnu." in unknown.get_data(as_text=True)
