@@ -74,10 +74,20 @@ def _tune_sqlite(dbapi_connection: Any, connection_record: ConnectionPoolEntry) 
 
 
 def engine_options(database_url: str) -> dict[str, Any]:
-    """Pool settings per backend (SQLite files need no pool tuning)."""
+    """Pool settings per backend (SQLite files need no pool tuning).
+
+    ``hide_parameters`` keeps bound values (emails, addresses, bodies) out of the messages
+    of database errors, which end up in logs with their tracebacks.
+    """
     if database_url.startswith("sqlite"):
-        return {}
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "pool_recycle": 1800}
+        return {"hide_parameters": True}
+    return {
+        "hide_parameters": True,
+        "pool_pre_ping": True,
+        "pool_size": 5,
+        "max_overflow": 10,
+        "pool_recycle": 1800,
+    }
 
 
 _ON_COMMIT_KEY = "moderation.db.on_commit"

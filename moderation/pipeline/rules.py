@@ -9,10 +9,8 @@ the way a comment is written in ``style_rules``; :func:`default_rules` assembles
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from dataclasses import field
 from urllib.parse import urlsplit
 
 from moderation.pipeline.author_rules import DISPOSABLE_DOMAINS
@@ -36,7 +34,6 @@ from moderation.pipeline.wordlists import CompiledWordList
 from moderation.pipeline.wordlists import compile_wordlist
 
 __all__ = [
-    "BannedWordsRule",
     "BlockListRule",
     "CampaignRule",
     "FloodRule",
@@ -51,7 +48,6 @@ __all__ = [
     "TypingSpeedRule",
     "WordListRule",
     "default_rules",
-    "fold",
 ]
 
 
@@ -118,41 +114,6 @@ class WordListRule:
             )
             signals.append(signal)
         return tuple(signals) or None
-
-
-@dataclass(frozen=True, slots=True)
-class BannedWordsRule:
-    """A plain list of words, each rejected (the ``banned_words`` setting).
-
-    Kept for callers of the first version; it is a :class:`WordListRule` over a list
-    compiled from the words.
-    """
-
-    words: tuple[str, ...]
-    rule_id: str = "banned_word"
-    cheap: bool = False
-    _inner: WordListRule = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        entries = [WordEntry(w.strip()) for w in self.words if w.strip()]
-        compiled = compile_wordlist(entries, version="banned-words")
-        object.__setattr__(self, "_inner", WordListRule(compiled, self.rule_id))
-
-    def check(self, submission: Submission, context: Context) -> tuple[Signal, ...] | None:
-        return self._inner.check(submission, context)
-
-
-def fold(text: str) -> str:
-    """Lowercase and drop accents, keeping one output character per input character.
-
-    The first version's matcher; kept for its callers. Word lists use
-    ``folding.fold``, which also expands ligatures and maps offsets back.
-    """
-    out = []
-    for char in text.lower():
-        base = unicodedata.normalize("NFD", char)[0]
-        out.append(base if len(base) == 1 else char)
-    return "".join(out)
 
 
 def _host(url: str | None) -> str | None:

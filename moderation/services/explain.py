@@ -14,16 +14,14 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from moderation import pipeline
 from moderation.errors import CommentNotFound
 from moderation.models import Article
 from moderation.models import Comment
 from moderation.models import CommentStatus
 from moderation.models import ModerationDecision
 from moderation.pipeline.codes import REASON_CODES
-from moderation.services import context
+from moderation.services.moderation import evaluate
 from moderation.services.ports import Deps
-from moderation.services.wordlists import current_rules
 
 
 def explain(session: Session, public_id: str) -> list[str]:
@@ -95,7 +93,6 @@ def replay(
     a difference there shows where the rules and people disagree). Returns the number of
     comments replayed and the differences.
     """
-    rules = current_rules(session, deps.settings)
     now = deps.clock.now()
     rows = session.execute(
         sa.select(Comment, Article)
@@ -106,12 +103,7 @@ def replay(
     ).all()
     changes = []
     for comment, article in rows:
-        submission = context.submission_of(comment, article)
-        surroundings = context.context_of(session, deps, comment, article, now)
-        policy = deps.policy
-        if article.policy_overrides:
-            policy = policy.for_article(article.policy_overrides)
-        decision = pipeline.moderate(submission, surroundings, rules, deps.classifiers, policy)
+        decision, _surroundings = evaluate(session, deps, comment, article, now)
         if decision.verdict.value != comment.status.value:
             changes.append(
                 ReplayChange(

@@ -7,6 +7,7 @@ twice, or a moderator racing the worker, therefore changes a comment at most onc
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -128,6 +129,22 @@ def classify_and_decide(session: Session, deps: Deps, comment_id: int) -> Commen
         for column, value in context.fingerprint_columns(comment.body_text).items():
             setattr(comment, column, value)
         session.flush()
+    decision, surroundings = evaluate(session, deps, comment, article, now)
+    changed = record_machine_decision(session, deps, comment, decision)
+    if changed:
+        _link_campaign(session, deps, comment, decision, surroundings)
+        evaluate_surge(session, deps, article)
+    jobs.mark_done(session, jobs.TASK_CLASSIFY_COMMENT, check_key(comment_id), now)
+    return comment.status if changed else None
+
+
+def evaluate(
+    session: Session, deps: Deps, comment: Comment, article: Article, now: dt.datetime
+) -> tuple[pipeline.Decision, pipeline.Context]:
+    """What today's rules and policy decide for ``comment`` (writes nothing).
+
+    The worker stores the result; ``explain.replay`` only compares it.
+    """
     submission = context.submission_of(comment, article)
     surroundings = context.context_of(session, deps, comment, article, now)
     policy = deps.policy
@@ -135,12 +152,7 @@ def classify_and_decide(session: Session, deps: Deps, comment_id: int) -> Commen
         policy = policy.for_article(article.policy_overrides)
     rules = current_rules(session, deps.settings)
     decision = pipeline.moderate(submission, surroundings, rules, deps.classifiers, policy)
-    changed = record_machine_decision(session, deps, comment, decision)
-    if changed:
-        _link_campaign(session, deps, comment, decision, surroundings)
-        evaluate_surge(session, deps, article)
-    jobs.mark_done(session, jobs.TASK_CLASSIFY_COMMENT, check_key(comment_id), now)
-    return comment.status if changed else None
+    return decision, surroundings
 
 
 def _link_campaign(
@@ -214,6 +226,18 @@ def apply_moderator_action(
     comment = session.scalar(sa.select(Comment).where(Comment.public_id == public_id))
     if comment is None or comment.status == CommentStatus.DELETED:
         raise CommentNotFound(public_id)
+    return _moderate(session, deps, comment, action, actor=actor, reason=reason)
+
+
+def _moderate(
+    session: Session,
+    deps: Deps,
+    comment: Comment,
+    action: Action,
+    *,
+    actor: str,
+    reason: str | None,
+) -> Comment:
     current = comment.status
     target = ACTION_TARGETS[action]
     if not is_legal(current, target):
@@ -313,21 +337,19 @@ def apply_to_campaign(
 
     Comments for which the move is not legal (already in that status) are left alone.
     """
-    ids = session.scalars(
-        sa.select(Comment.public_id)
+    members = session.scalars(
+        sa.select(Comment)
         .where(Comment.campaign_id == campaign_id, Comment.status != CommentStatus.DELETED)
         .order_by(Comment.id)
     ).all()
-    if not ids:
+    if not members:
         raise CommentNotFound(f"campaign {campaign_id}")
-    changed = []
     target = ACTION_TARGETS[action]
-    for public_id in ids:
-        comment = session.scalar(sa.select(Comment).where(Comment.public_id == public_id))
-        if comment is None or not is_legal(comment.status, target):
-            continue
-        apply_moderator_action(session, deps, public_id, action, actor=actor, reason=reason)
-        changed.append(public_id)
+    changed = []
+    for comment in members:
+        if is_legal(comment.status, target):
+            _moderate(session, deps, comment, action, actor=actor, reason=reason)
+            changed.append(comment.public_id)
     return changed
 
 

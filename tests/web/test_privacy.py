@@ -68,3 +68,18 @@ def test_no_public_response_contains_an_email(
             for text in texts:
                 assert form not in text
             assert form not in caplog.text
+
+
+def test_database_errors_do_not_carry_submitted_values(app: Flask) -> None:
+    import sqlalchemy as sa
+
+    from moderation.db import db
+
+    email = canary_email()
+    with app.app_context():
+        with pytest.raises(sa.exc.DBAPIError) as caught:
+            db.session.execute(
+                sa.text("SELECT * FROM no_such_table WHERE x = :email"), {"email": email}
+            )
+        db.session.rollback()
+    assert email not in str(caught.value)
