@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import uuid
 
@@ -80,3 +81,12 @@ def status_of(app: Flask, public_id: str) -> CommentStatus:
         value = db.session.scalar(sa.select(Comment.status).where(Comment.public_id == public_id))
         assert value is not None
         return value
+
+
+def set_created_at(app: Flask, public_id: str, when: dt.datetime) -> None:
+    """Date a comment (fixtures for date formatting, never a test of intake)."""
+    with app.app_context():
+        db.session.execute(
+            sa.update(Comment).where(Comment.public_id == public_id).values(created_at=when)
+        )
+        db.session.commit()

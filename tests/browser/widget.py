@@ -7,8 +7,10 @@ watch for injected script) is here, along with seeding and moderating through th
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from typing import TYPE_CHECKING
@@ -21,6 +23,7 @@ from tests.backends import Backend
 from tests.helpers import add_article
 from tests.helpers import moderator_token
 from tests.helpers import post
+from tests.helpers import set_created_at
 from tests.helpers import set_status
 
 if TYPE_CHECKING:
@@ -118,8 +121,12 @@ def seed_approved(
     author: str = "Lecteur",
     start: int = 0,
     parent_id: str | None = None,
+    dated: Sequence[dt.datetime] = (),
 ) -> list[str]:
-    """``count`` approved comments on ``key`` (the article is created if needed)."""
+    """``count`` approved comments on ``key`` (the article is created if needed).
+
+    ``dated`` gives the first comments fixed creation times, for tests of date formatting.
+    """
     add_article(stack.app, key)
     client = stack.app.test_client()
     ids = []
@@ -133,6 +140,8 @@ def seed_approved(
             parent_id=parent_id,
         )
         set_status(stack.app, public_id, CommentStatus.APPROVED)
+        if index - start < len(dated):
+            set_created_at(stack.app, public_id, dated[index - start])
         ids.append(public_id)
     # set_status writes behind the services' back: drop any cached thread or count.
     stack.app.extensions["moderation.deps"].cache.invalidate([key])

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -15,9 +17,14 @@ from moderation.models import CommentStatus
 from moderation.models import Report
 from moderation.web.i18n import WIDGET_MESSAGES
 from tests.conftest import ALLOWED_SITE
+from tests.dates import ENGLISH_MONTHS
+from tests.dates import FRENCH_MONTHS
+from tests.dates import PARIS
+from tests.dates import one_per_month
 from tests.helpers import add_article
 from tests.helpers import moderator_token
 from tests.helpers import post
+from tests.helpers import set_created_at
 from tests.helpers import set_status
 
 PAGE = "/embed/articles/{key}"
@@ -261,3 +268,25 @@ def test_page_form_refusals_are_pages_not_json(app: Flask, client: FlaskClient) 
     )
     assert unknown.status_code == 404
     assert "Cet article est inconnu." in unknown.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "months"), [("fr", FRENCH_MONTHS), ("en", ENGLISH_MONTHS)], ids=["fr", "en"]
+)
+def test_no_js_page_names_every_month(
+    app: Flask, client: FlaskClient, lang: str, months: tuple[str, ...]
+) -> None:
+    add_article(app)
+    dates = one_per_month()
+    for index, moment in enumerate(dates):
+        public_id = approved(app, client, body=f"Commentaire du mois {index + 1}.")
+        set_created_at(app, public_id, moment)
+    page = client.get(PAGE.format(key="a1") + f"?lang={lang}").get_data(as_text=True)
+    titles = re.findall(r'<time datetime="[^"]+" title="([^"]+)">([^<]+)</time>', page)
+    assert len(titles) == 12
+    for (full, medium), month, moment in zip(titles, months, dates, strict=True):
+        local = moment.astimezone(PARIS)
+        assert month in full, full
+        assert str(local.year) in full
+        assert f"{local:%H:%M}" in full
+        assert str(local.day) in medium, medium
