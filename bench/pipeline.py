@@ -196,7 +196,7 @@ def run(comments: list[tuple[Submission, Context]], rules: tuple[object, ...]) -
     clock = time.perf_counter_ns
     for submission, context in comments:
         start = clock()
-        moderate(submission, context, rules, (), policy)  # type: ignore[arg-type]
+        moderate(submission, context, rules, policy)  # type: ignore[arg-type]
         durations.append(clock() - start)
     return durations
 
@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
     verdicts = Counter(
-        moderate(s, c, rules, (), Policy()).verdict.value  # type: ignore[arg-type]
+        moderate(s, c, rules, Policy()).verdict.value  # type: ignore[arg-type]
         for s, c in comments
     )
     micro = sorted(d / 1000 for d in durations)

@@ -13,7 +13,9 @@ from moderation.pipeline.policy import Policy
 from moderation.pipeline.policy import decide
 from moderation.pipeline.rules import default_rules
 from moderation.pipeline.runner import moderate
+from moderation.pipeline.runner import score_batch
 from moderation.pipeline.runner import screen
+from moderation.pipeline.types import Attribute
 from moderation.pipeline.types import BlockAction
 from moderation.pipeline.types import BlockEntry
 from moderation.pipeline.types import BlockKind
@@ -37,6 +39,7 @@ from moderation.pipeline.wordlists import compile_wordlist
 __all__ = [
     "POLICY_VERSION",
     "REASON_CODES",
+    "Attribute",
     "BlockAction",
     "BlockEntry",
     "BlockKind",
@@ -60,5 +63,6 @@ __all__ = [
     "decide",
     "default_rules",
     "moderate",
+    "score_batch",
     "screen",
 ]

@@ -172,14 +172,15 @@ def decide(signals: Iterable[Signal], scores: Iterable[Score], policy: Policy) -
 
     scored: Verdict | None = None
     for score in scores:
-        hold_at, reject_at = policy.thresholds_for(score.label)
-        if score.value >= reject_at:
-            reasons.append(_score_reason(score, "score_above_reject", reject_at))
-            if scored in (None, Verdict.HOLD):
-                scored = Verdict.SPAM if score.label == "spam" else Verdict.REJECT
-        elif score.value >= hold_at:
-            reasons.append(_score_reason(score, "score_above_hold", hold_at))
-            scored = scored or Verdict.HOLD
+        for label, value in score.attributes.items():
+            hold_at, reject_at = policy.thresholds_for(label)
+            if value >= reject_at:
+                reasons.append(_score_reason(score, label, value, "score_above_reject", reject_at))
+                if scored in (None, Verdict.HOLD):
+                    scored = Verdict.SPAM if label == "spam" else Verdict.REJECT
+            elif value >= hold_at:
+                reasons.append(_score_reason(score, label, value, "score_above_hold", hold_at))
+                scored = scored or Verdict.HOLD
     verdict = verdict or scored or Verdict.APPROVE
     return Decision(
         verdict,
@@ -191,16 +192,23 @@ def decide(signals: Iterable[Signal], scores: Iterable[Score], policy: Policy) -
     )
 
 
-def _score_reason(score: Score, code: str, threshold: float) -> Reason:
+def _score_reason(score: Score, label: str, value: float, code: str, threshold: float) -> Reason:
     verdict = (
         Verdict.HOLD
         if code == "score_above_hold"
-        else (Verdict.SPAM if score.label == "spam" else Verdict.REJECT)
+        else (Verdict.SPAM if label == "spam" else Verdict.REJECT)
     )
     return Reason(
         f"classifier:{score.model}",
         code,
-        {"label": score.label, "threshold": str(threshold)},
-        score=score.value,
+        {
+            "label": label,
+            "threshold": str(threshold),
+            "value": f"{value:.2f}",
+            "model": score.model,
+            "version": score.version,
+        },
+        spans=score.spans,
+        score=value,
         verdict=verdict,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Sequence
 
 from moderation.pipeline.policy import Policy
 from moderation.pipeline.policy import decide
@@ -10,6 +11,7 @@ from moderation.pipeline.types import Classifier
 from moderation.pipeline.types import Context
 from moderation.pipeline.types import Decision
 from moderation.pipeline.types import Rule
+from moderation.pipeline.types import Score
 from moderation.pipeline.types import Signal
 from moderation.pipeline.types import Submission
 from moderation.pipeline.types import Verdict
@@ -32,13 +34,36 @@ def moderate(
     submission: Submission,
     context: Context,
     rules: Iterable[Rule],
-    classifiers: Iterable[Classifier],
     policy: Policy,
+    scores: Iterable[Score] = (),
 ) -> Decision:
-    """Run every rule, then every classifier, and let the policy decide."""
+    """Run every rule and let the policy weigh their signals with the classifiers' scores.
+
+    Scoring happens before, on batches of comments (see :func:`score_batch`): the services
+    choose the backends, and an outside one may be slow or away.
+    """
     signals = _signals(submission, context, rules)
-    scores = tuple(c.score(submission) for c in classifiers)
-    return decide(signals, scores, policy)
+    return decide(signals, tuple(scores), policy)
+
+
+def score_batch(
+    classifiers: Iterable[Classifier], batch: Sequence[Submission]
+) -> list[tuple[Score, ...]]:
+    """Every classifier's scores for every submission of ``batch``, in order.
+
+    A classifier with no opinion on a comment (``None``) adds nothing for it.
+    """
+    found: list[list[Score]] = [[] for _ in batch]
+    for classifier in classifiers:
+        answers = classifier.score(batch)
+        if len(answers) != len(batch):
+            raise ValueError(
+                f"classifier {classifier.name} answered {len(answers)} of {len(batch)}"
+            )
+        for index, answer in enumerate(answers):
+            if answer is not None:
+                found[index].append(answer)
+    return [tuple(scores) for scores in found]
 
 
 def _signals(submission: Submission, context: Context, rules: Iterable[Rule]) -> list[Signal]:

@@ -12,6 +12,7 @@ reads a database, a clock or the environment.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from enum import StrEnum
@@ -213,14 +214,53 @@ class Signal:
     trusted: bool = False
 
 
+class Attribute(StrEnum):
+    """What a classifier may score, each a probability from 0 to 1.
+
+    ``spam`` and ``toxicity`` are what the built-in models give; outside services may add
+    the finer toxicity attributes. A score for ``spam`` argues for the ``spam`` verdict,
+    any other attribute for ``rejected`` (or ``held`` below the reject threshold).
+    """
+
+    SPAM = "spam"
+    TOXICITY = "toxicity"
+    SEVERE_TOXICITY = "severe_toxicity"
+    INSULT = "insult"
+    THREAT = "threat"
+    IDENTITY_ATTACK = "identity_attack"
+    SEXUAL = "sexual"
+
+
 @dataclass(frozen=True, slots=True)
 class Score:
-    """A classifier's probability for one label, with the model that produced it."""
+    """One classifier's opinion of one comment: a probability per attribute, and its source.
 
-    label: str
-    value: float
+    ``model`` names the backend or model family (``builtin-toxicity``, ``perspective``) and
+    ``version`` the exact version that scored (``fr-2026-12-01``), so every decision can say
+    which model made it. ``spans`` are the words that weighed most, as offsets into the
+    plain text; ``latency_ms`` is how long scoring took (its share of a batch).
+    """
+
     model: str
     version: str
+    attributes: dict[str, float]
+    spans: tuple[Span, ...] = ()
+    latency_ms: float | None = None
+
+    def __post_init__(self) -> None:
+        for name, value in self.attributes.items():
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"score for {name} must be within 0..1, got {value}")
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain JSON-ready form, for the decision log."""
+        return {
+            "model": self.model,
+            "version": self.version,
+            "attributes": dict(self.attributes),
+            "spans": [[s.start, s.end] for s in self.spans],
+            "latency_ms": self.latency_ms,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,9 +328,14 @@ class Rule(Protocol):
 
 
 class Classifier(Protocol):
-    """A scorer (local model or outside service adapter)."""
+    """A scorer: a local model, or the adapter of an outside service.
+
+    ``score`` takes a batch (models are much faster on batches) and answers one entry per
+    submission, in order: a :class:`Score`, or ``None`` for "no opinion" (never a made-up
+    number). An adapter that cannot reach its service raises ``TransientError``.
+    """
 
     @property
     def name(self) -> str: ...
 
-    def score(self, submission: Submission) -> Score: ...
+    def score(self, batch: Sequence[Submission]) -> Sequence[Score | None]: ...

@@ -86,9 +86,7 @@ def record_machine_decision(
     target = CommentStatus(decision.verdict.value)
     source = DecisionSource.CLASSIFIERS if decision.scores else DecisionSource.RULES
     reasons = [reason.as_dict() for reason in decision.reasons]
-    scores: dict[str, Any] = {
-        s.label: {"value": s.value, "model": s.model, "version": s.version} for s in decision.scores
-    }
+    scores: dict[str, Any] = {s.model: s.as_dict() for s in decision.scores}
     return _change_status(
         session,
         deps,
@@ -151,7 +149,7 @@ def evaluate(
     if article.policy_overrides:
         policy = policy.for_article(article.policy_overrides)
     rules = current_rules(session, deps.settings)
-    decision = pipeline.moderate(submission, surroundings, rules, deps.classifiers, policy)
+    decision = pipeline.moderate(submission, surroundings, rules, policy)
     return decision, surroundings
 
 

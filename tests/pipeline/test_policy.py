@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -17,12 +18,14 @@ from moderation.pipeline import Policy
 from moderation.pipeline import Score
 from moderation.pipeline import Signal
 from moderation.pipeline import SimilarComment
+from moderation.pipeline import Submission
 from moderation.pipeline import Verdict
 from moderation.pipeline import WordEntry
 from moderation.pipeline import compile_wordlist
 from moderation.pipeline import decide
 from moderation.pipeline import default_rules
 from moderation.pipeline import moderate
+from moderation.pipeline import score_batch
 from moderation.pipeline import screen
 from tests.pipeline.factories import sub
 
@@ -136,19 +139,19 @@ def test_without_trust_nothing_is_waived() -> None:
 def test_scores_after_rules(
     evidence: list[Signal], value: float, label: str, verdict: Verdict, codes: list[str]
 ) -> None:
-    decision = decide(evidence, [Score(label, value, "nb", "1")], Policy())
+    decision = decide(evidence, [Score("nb", "1", {label: value})], Policy())
     assert decision.verdict is verdict
     assert [r.code for r in decision.reasons] == codes
 
 
 def test_highest_score_band_wins_across_labels() -> None:
-    scores = [Score("toxic", 0.6, "nb", "1"), Score("spam", 0.97, "nb", "1")]
+    scores = [Score("nb", "1", {"toxic": 0.6}), Score("nb", "1", {"spam": 0.97})]
     assert decide([], scores, Policy()).verdict is S
 
 
 def test_decision_records_thresholds_and_version() -> None:
     policy = Policy().for_article({"hold_at": 0.3, "toxic.reject_at": 0.7})
-    decision = decide([], [Score("toxic", 0.75, "nb", "1")], policy)
+    decision = decide([], [Score("nb", "1", {"toxic": 0.75})], policy)
     assert decision.verdict is R
     assert decision.thresholds == {
         "hold_at": 0.3,
@@ -156,7 +159,13 @@ def test_decision_records_thresholds_and_version() -> None:
         "toxic.hold_at": 0.3,
         "toxic.reject_at": 0.7,
     }
-    assert decision.reasons[0].params == {"label": "toxic", "threshold": "0.7"}
+    assert decision.reasons[0].params == {
+        "label": "toxic",
+        "threshold": "0.7",
+        "value": "0.75",
+        "model": "nb",
+        "version": "1",
+    }
     assert decision.policy_version == POLICY_VERSION != "2026.11-1"
 
 
@@ -174,7 +183,7 @@ def test_per_article_overrides(
     overrides: dict[str, float], label: str, value: float, verdict: Verdict
 ) -> None:
     policy = Policy().for_article(overrides)
-    assert decide([], [Score(label, value, "nb", "1")], policy).verdict is verdict
+    assert decide([], [Score("nb", "1", {label: value})], policy).verdict is verdict
 
 
 @pytest.mark.parametrize(
@@ -257,8 +266,8 @@ SCENARIOS: list[tuple[dict[str, object], Context, list[Score]]] = [
     ({"text": "qsdfghjklm"}, Context(), []),
     ({"text": "lol lol lol lol lol lol lol lol"}, Context(), []),
     ({"language": "de"}, Context(accepted_languages=("fr",)), []),
-    ({}, Context(), [Score("toxic", 0.6, "nb", "1")]),
-    ({}, Context(), [Score("toxic", 0.95, "nb", "1")]),
+    ({}, Context(), [Score("nb", "1", {"toxic": 0.6})]),
+    ({}, Context(), [Score("nb", "1", {"toxic": 0.95})]),
 ]
 
 
@@ -266,24 +275,12 @@ def test_every_reason_code_is_emitted_worded_and_documented() -> None:
     emitted: set[str] = set()
     for fields, context, scores in SCENARIOS:
         submission = sub(**fields)  # type: ignore[arg-type]
-        classifiers = [_Fixed(score) for score in scores]
-        for reason in moderate(submission, context, RULES, classifiers, Policy()).reasons:
+        for reason in moderate(submission, context, RULES, Policy(), scores).reasons:
             emitted.add(reason.code)
             assert REASON_CODES[reason.code] % reason.params  # every placeholder is filled
     assert emitted == set(REASON_CODES)
     documented = set(re.findall(r"`([a-z_]+)`", DOCS.read_text(encoding="utf-8")))
     assert set(REASON_CODES) <= documented
-
-
-class _Fixed:
-    """A classifier that always answers the same score."""
-
-    def __init__(self, score: Score) -> None:
-        self.name = score.model
-        self._score = score
-
-    def score(self, submission: object) -> Score:
-        return self._score
 
 
 @pytest.mark.parametrize(
@@ -295,7 +292,7 @@ class _Fixed:
 )
 def test_clean_comment_is_approved_without_reasons(text: str) -> None:
     decision = moderate(
-        sub(text, language="fr"), Context(accepted_languages=("fr", "en")), RULES, (), Policy()
+        sub(text, language="fr"), Context(accepted_languages=("fr", "en")), RULES, Policy()
     )
     assert (decision.verdict, decision.reasons) == (Verdict.APPROVE, ())
 
@@ -332,3 +329,33 @@ def test_reason_dict_carries_verdict_and_waiver() -> None:
             "waived": True,
         },
     ]
+
+
+class _Answers:
+    """A classifier answering fixed values, one per submission of the batch."""
+
+    name = "fixed"
+
+    def __init__(self, *answers: Score | None) -> None:
+        self._answers = answers
+
+    def score(self, batch: Sequence[Submission]) -> Sequence[Score | None]:
+        return self._answers[: len(batch)]
+
+
+def test_score_batch_keeps_order_and_drops_no_opinion() -> None:
+    first = Score("a", "1", {"spam": 0.9})
+    second = Score("b", "2", {"toxicity": 0.4})
+    batch = [sub("un"), sub("deux")]
+    scored = score_batch([_Answers(first, None), _Answers(None, second)], batch)
+    assert scored == [(first,), (second,)]
+
+
+def test_score_batch_refuses_a_short_answer() -> None:
+    with pytest.raises(ValueError, match="answered 1 of 2"):
+        score_batch([_Answers(None)], [sub("un"), sub("deux")])
+
+
+def test_scores_outside_zero_to_one_are_refused() -> None:
+    with pytest.raises(ValueError, match="within 0..1"):
+        Score("a", "1", {"spam": 1.5})

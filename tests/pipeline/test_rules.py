@@ -29,7 +29,7 @@ RULES = default_rules(banned_words=("connard", "enfoiré", "asshole"), max_links
 
 
 def run(submission: Submission, context: Context | None = None) -> tuple[Verdict, list[str]]:
-    decision = moderate(submission, context or Context(), RULES, (), Policy())
+    decision = moderate(submission, context or Context(), RULES, Policy())
     return decision.verdict, [r.rule_id for r in decision.reasons]
 
 
@@ -47,7 +47,7 @@ def test_clean_comment_is_approved_without_reasons() -> None:
     ],
 )
 def test_banned_words_reject_with_spans(text: str, word: str, term: str) -> None:
-    decision = moderate(sub(text), Context(), RULES, (), Policy())
+    decision = moderate(sub(text), Context(), RULES, Policy())
     assert decision.verdict is Verdict.REJECT
     [reason] = decision.reasons
     assert reason.params == {"word": word, "term": term, "count": 1}
@@ -60,7 +60,7 @@ def test_banned_words_reject_with_spans(text: str, word: str, term: str) -> None
 )
 def test_banned_words_need_whole_words(text: str) -> None:
     rules = default_rules(banned_words=("connard", "hole"))
-    decision = moderate(sub(text), Context(), rules, (), Policy())
+    decision = moderate(sub(text), Context(), rules, Policy())
     assert decision.verdict is Verdict.APPROVE
     assert not [r for r in decision.reasons if r.rule_id == "banned_word"]
 
@@ -108,13 +108,13 @@ def test_screen_stops_only_definitive_outcomes() -> None:
     [(0.1, Verdict.APPROVE), (0.5, Verdict.HOLD), (0.89, Verdict.HOLD), (0.95, Verdict.SPAM)],
 )
 def test_scores_against_thresholds(value: float, verdict: Verdict) -> None:
-    decision = decide([], [Score("spam", value, "nb", "1")], Policy(hold_at=0.5, reject_at=0.9))
+    decision = decide([], [Score("nb", "1", {"spam": value})], Policy(hold_at=0.5, reject_at=0.9))
     assert decision.verdict is verdict
-    assert decision.scores[0].value == value
+    assert decision.scores[0].attributes == {"spam": value}
 
 
 def test_reason_serialises_spans() -> None:
-    decision = moderate(sub("connard"), Context(), RULES, (), Policy())
+    decision = moderate(sub("connard"), Context(), RULES, Policy())
     assert decision.reasons[0].as_dict()["spans"] == [[0, 7]]
     assert decision.reasons[0].spans == (Span(0, 7),)
 
@@ -183,7 +183,7 @@ def test_word_list_rule_applies_article_entries_to_their_article() -> None:
 
 def test_flagged_words_leave_the_verdict_alone_but_are_kept() -> None:
     rules = default_rules(wordlist=LISTS)
-    decision = moderate(sub("Oh merde, encore", language="fr"), Context(), rules, (), Policy())
+    decision = moderate(sub("Oh merde, encore", language="fr"), Context(), rules, Policy())
     assert decision.verdict is Verdict.APPROVE
     assert [(r.code, r.verdict) for r in decision.reasons] == [("flagged_word", None)]
 
@@ -210,5 +210,5 @@ def test_flagged_words_leave_the_verdict_alone_but_are_kept() -> None:
 def test_trusted_author_through_default_rules(
     fields: dict[str, object], context: Context, verdict: Verdict
 ) -> None:
-    decision = moderate(sub(**fields), context, RULES, (), Policy())  # type: ignore[arg-type]
+    decision = moderate(sub(**fields), context, RULES, Policy())  # type: ignore[arg-type]
     assert decision.verdict is verdict
