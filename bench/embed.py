@@ -141,7 +141,7 @@ def seed(env: dict[str, str], count: int) -> None:
     from moderation.db import db
     from moderation.services import articles
     from moderation.services import comments
-    from moderation.services import moderation
+    from moderation.services import decisions
     from moderation.validation import CommentDraft
 
     rng = random.Random(2027)  # noqa: S311 - reproducible text, not security
@@ -162,8 +162,12 @@ def seed(env: dict[str, str], count: int) -> None:
                 author_name=rng.choice(NAMES), email=f"lecteur{index}@exemple.fr", body=body
             )
             comment = comments.submit_comment(db.session(), deps, draft, article_key=ARTICLE)
-            moderation.apply_moderator_action(
-                db.session(), deps, comment.public_id, moderation.Action.APPROVE, actor="bench"
+            decisions.apply_moderator_action(
+                db.session(),
+                deps,
+                comment.public_id,
+                decisions.Action.APPROVE,
+                actor=decisions.Actor("bench"),
             )
         db.session.commit()
         db.engine.dispose()

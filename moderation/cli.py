@@ -20,10 +20,13 @@ from flask.cli import with_appcontext
 from moderation import create_app
 from moderation.config import Settings
 from moderation.db import db
+from moderation.errors import ValidationFailed
+from moderation.models import Moderator
+from moderation.models import ModeratorRole
 from moderation.services import articles
 from moderation.services import explain
+from moderation.services import moderators
 from moderation.services import surge
-from moderation.services import tokens
 from moderation.services import wordlists
 
 
@@ -41,22 +44,69 @@ def main() -> None:
     """Comment moderation service."""
 
 
-@main.command("create-token")
-@click.argument("name")
+def _moderator(email: str) -> Moderator:
+    moderator = moderators.find_by_email(db.session(), email)
+    if moderator is None:
+        raise click.ClickException(f"no moderator {email}: create one with create-user")
+    return moderator
+
+
+@main.command("create-user")
+@click.argument("email")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in ModeratorRole]),
+    default=ModeratorRole.MODERATOR.value,
+    show_default=True,
+)
+@click.option("--name", "display_name", default="", help="Shown in the log (default: EMAIL).")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input instead of generating one.",
+)
 @with_appcontext
-def create_token(name: str) -> None:
-    """Issue a moderator API token for NAME (printed once, stored hashed)."""
-    raw = tokens.create_token(db.session(), name, _now())
+def create_user(email: str, role: str, display_name: str, password_stdin: bool) -> None:
+    """Add a person to the moderation desk; prints their password if one was generated."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = moderators.generate_password()
+    try:
+        moderators.create_moderator(
+            db.session(),
+            email,
+            role=ModeratorRole(role),
+            display_name=display_name,
+            password=password,
+            now=_now(),
+        )
+    except ValidationFailed as exc:
+        raise click.ClickException(f"cannot create {email}: {exc}") from None
+    db.session.commit()
+    click.echo(f"{moderators.normalise_email(email)} ({role}) created")
+    if not password_stdin:
+        click.echo(f"password: {password}")
+
+
+@main.command("create-token")
+@click.argument("email")
+@click.option("--name", default="api", show_default=True, help="What the token is for.")
+@with_appcontext
+def create_token(email: str, name: str) -> None:
+    """Issue an API token acting as the moderator EMAIL (printed once, stored hashed)."""
+    raw = moderators.create_token(db.session(), _moderator(email), name, _now())
     db.session.commit()
     click.echo(raw)
 
 
 @main.command("revoke-token")
-@click.argument("name")
+@click.argument("email")
+@click.option("--name", default=None, help="Only the tokens issued under this name.")
 @with_appcontext
-def revoke_token(name: str) -> None:
-    """Revoke every token issued for NAME."""
-    count = tokens.revoke_token(db.session(), name, _now())
+def revoke_token(email: str, name: str | None) -> None:
+    """Revoke the moderator EMAIL's tokens."""
+    count = moderators.revoke_tokens(db.session(), _moderator(email), _now(), name)
     db.session.commit()
     click.echo(f"revoked {count} token(s)")
 
@@ -79,7 +129,7 @@ def add_article(key: str, url: str, title: str) -> None:
 @with_appcontext
 def close_article(key: str, reopen: bool) -> None:
     """Stop (or resume) accepting comments on article KEY."""
-    articles.set_open(db.session(), key, reopen)
+    articles.set_open(db.session(), current_app.extensions["moderation.deps"], key, reopen)
     db.session.commit()
     click.echo(f"article {key} {'open' if reopen else 'closed'}")
 
@@ -104,7 +154,7 @@ def seed_demo() -> None:
     """Register the demo articles (keys ``demo``, ``demo-2``...) and a few comments."""
     from moderation.models import Comment
     from moderation.services import comments
-    from moderation.services import moderation
+    from moderation.services import decisions
     from moderation.validation import CommentDraft
 
     deps = current_app.extensions["moderation.deps"]
@@ -125,11 +175,40 @@ def seed_demo() -> None:
     for index, (name, body) in enumerate(DEMO_COMMENTS):
         draft = CommentDraft(author_name=name, email=f"lecteur{index}@example.org", body=body)
         comment = comments.submit_comment(db.session(), deps, draft, article_key="demo")
-        moderation.apply_moderator_action(
-            db.session(), deps, comment.public_id, moderation.Action.APPROVE, actor="demo-seed"
+        decisions.apply_moderator_action(
+            db.session(),
+            deps,
+            comment.public_id,
+            decisions.Action.APPROVE,
+            actor=decisions.Actor("demo"),
         )
     db.session.commit()
     click.echo("demo articles and comments ready")
+
+
+DEMO_MODERATOR = "moderateur@demo.example"
+
+
+@main.command("demo-login", hidden=True)
+@with_appcontext
+def demo_login() -> None:
+    """Give the demo moderator a new password and token; prints email, password, token."""
+    session, now = db.session(), _now()
+    moderator = moderators.find_by_email(session, DEMO_MODERATOR)
+    if moderator is None:
+        moderator = moderators.create_moderator(
+            session,
+            DEMO_MODERATOR,
+            role=ModeratorRole.ADMIN,
+            display_name="Modérateur de démonstration",
+            now=now,
+        )
+    password = moderators.generate_password()
+    moderators.set_password(moderator, password)
+    moderators.revoke_tokens(session, moderator, now, "demo")
+    token = moderators.create_token(session, moderator, "demo", now)
+    db.session.commit()
+    click.echo(f"{moderator.email} {password} {token}")
 
 
 @main.command("worker")
@@ -184,18 +263,14 @@ def serve(host: str, port: int, web_workers: int, demo_port: int) -> None:
         os.environ["MODERATION_ALLOWED_SITES"] = demo_origin
     subprocess.run([python, "-m", "moderation.cli", "db", "upgrade"], check=True)
     subprocess.run([python, "-m", "moderation.cli", "seed-demo"], check=True)
-    # A fresh moderator token for this session (the previous one is revoked).
-    subprocess.run(
-        [python, "-m", "moderation.cli", "revoke-token", "demo-moderator"],
-        check=True,
-        capture_output=True,
-    )
-    token = subprocess.run(
-        [python, "-m", "moderation.cli", "create-token", "demo-moderator"],
+    # A fresh password and API token for the demo moderator at every start.
+    login = subprocess.run(
+        [python, "-m", "moderation.cli", "demo-login"],
         check=True,
         capture_output=True,
         text=True,
-    ).stdout.strip()
+    ).stdout.split()
+    email, password, token = login[0], login[1], login[2]
     children = [
         subprocess.Popen([python, "-m", "moderation.cli", "worker", "--beat", "--concurrency=1"]),
         subprocess.Popen(
@@ -220,6 +295,7 @@ def serve(host: str, port: int, web_workers: int, demo_port: int) -> None:
         + f"\n  web:            {base}/\n"
         f"  demo article:   {base}/demo\n"
         f"  API document:   {base}/api/v1/openapi.json\n"
+        f"  moderator:      {email} / {password}\n"
         f"  moderator API:  curl -H 'Authorization: Bearer {token}' "
         f"{base}/api/v1/moderation/comments?status=held\n"
     )
@@ -309,7 +385,7 @@ def block_group() -> None:
 @with_appcontext
 def block_add(kind: str, value: str, action: str, days: int | None, note: str) -> None:
     """Add an entry. An email is stored only as its keyed hash."""
-    from moderation.services.comments import email_hash
+    from moderation.services.privacy import email_hash
 
     now = _now()
     if kind == "email":
@@ -334,7 +410,7 @@ def block_add(kind: str, value: str, action: str, days: int | None, note: str) -
 @with_appcontext
 def explain_command(comment_id: str) -> None:
     """Print the full reasoning behind COMMENT_ID's status (its public id)."""
-    for line in explain.explain(db.session(), comment_id):
+    for line in explain.explanation_lines(explain.explain(db.session(), comment_id)):
         click.echo(line)
 
 
@@ -365,7 +441,7 @@ def replay_command(since: str) -> None:
 @with_appcontext
 def end_surge_command(article_key: str) -> None:
     """End surge mode on ARTICLE_KEY."""
-    surge.end_surge(db.session(), current_app.extensions["moderation.deps"], article_key, "cli")
+    surge.end_surge(db.session(), current_app.extensions["moderation.deps"], article_key)
     db.session.commit()
     click.echo(f"article {article_key}: surge mode off")
 

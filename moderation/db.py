@@ -88,26 +88,3 @@ def engine_options(database_url: str) -> dict[str, Any]:
         "max_overflow": 10,
         "pool_recycle": 1800,
     }
-
-
-_ON_COMMIT_KEY = "moderation.db.on_commit"
-
-
-def on_commit(session: Any, callback: Any) -> None:
-    """Run ``callback()`` once the session's current transaction has committed.
-
-    For effects outside the database (cache invalidation) that must not be seen before
-    the data they describe. Dropped if the transaction rolls back.
-    """
-    session.info.setdefault(_ON_COMMIT_KEY, []).append(callback)
-
-
-@event.listens_for(sa.orm.Session, "after_commit")
-def _run_on_commit(session: Any) -> None:
-    for callback in session.info.pop(_ON_COMMIT_KEY, []):
-        callback()
-
-
-@event.listens_for(sa.orm.Session, "after_rollback")
-def _drop_on_commit(session: Any) -> None:
-    session.info.pop(_ON_COMMIT_KEY, None)

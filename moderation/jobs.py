@@ -1,19 +1,22 @@
-"""Work for the workers: task names, the outbox, and publishing after commit.
+"""Effects that leave only after commit: the outbox, and the one after-commit mechanism.
 
-The web side and the workers share only the task *names* below. A change that needs work
-done calls :func:`enqueue_after_commit`: it writes an :class:`OutboxMessage` row in the
-same transaction and, once that transaction commits, rings the broker through a
-:class:`Publisher`. If the broker is down the row stays due and the sweeper
-(:func:`due_messages`, run by the beat schedule) publishes it again later. A broker outage
-is a delay, never a loss.
+A change that needs work done calls :func:`enqueue_after_commit`: it writes an
+:class:`OutboxMessage` row in the same transaction and, once that transaction commits, rings
+the broker through a :class:`Publisher` (task names are in ``moderation.tasks``). If the
+broker is down the row stays due and the sweeper (:func:`due_messages`, run by the beat
+schedule) publishes it again later. A broker outage is a delay, never a loss.
+
+Every other effect outside the database that must not be seen before the data it
+describes (a read-cache invalidation) goes through :func:`after_commit` too: one list per
+session, run in order once the transaction commits, dropped if it rolls back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 from typing import Protocol
 
@@ -25,18 +28,7 @@ from moderation.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-TASK_CLASSIFY_COMMENT = "moderation.classify_comment"
-TASK_SWEEP_OUTBOX = "moderation.sweep_outbox"
-
-#: Every task the workers must register; a contract test checks both sides agree.
-TASK_NAMES = frozenset({TASK_CLASSIFY_COMMENT, TASK_SWEEP_OUTBOX})
-
-#: Queue per family of work, so slow notifications can never starve the checks.
-QUEUE_CHECKS = "checks"
-QUEUE_MAINTENANCE = "maintenance"
-TASK_QUEUES = {TASK_CLASSIFY_COMMENT: QUEUE_CHECKS, TASK_SWEEP_OUTBOX: QUEUE_MAINTENANCE}
-
-_PENDING_KEY = "moderation.jobs.pending"
+_AFTER_COMMIT_KEY = "moderation.jobs.after_commit"
 
 
 class Publisher(Protocol):
@@ -45,11 +37,14 @@ class Publisher(Protocol):
     def publish(self, task_name: str, kwargs: dict[str, Any]) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class _Pending:
-    publisher: Publisher
-    task_name: str
-    kwargs: dict[str, Any]
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback()`` once the session's current transaction has committed.
+
+    Callbacks run in the order they were registered; one that raises is logged and the
+    others still run (the data is committed: nothing can be undone at that point). They
+    are dropped if the transaction rolls back.
+    """
+    session.info.setdefault(_AFTER_COMMIT_KEY, []).append(callback)
 
 
 def enqueue_after_commit(
@@ -77,15 +72,14 @@ def enqueue_after_commit(
     )
     session.add(message)
     session.flush()
-    session.info.setdefault(_PENDING_KEY, []).append(_Pending(publisher, task_name, kwargs))
+    after_commit(session, lambda: publisher.publish(task_name, kwargs))
     return message
 
 
 def publish_later(session: Session, publisher: Publisher, message: OutboxMessage) -> None:
     """Publish an existing outbox row again once the session commits (the sweeper's way)."""
-    session.info.setdefault(_PENDING_KEY, []).append(
-        _Pending(publisher, message.task_name, dict(message.payload))
-    )
+    task_name, kwargs = message.task_name, dict(message.payload)
+    after_commit(session, lambda: publisher.publish(task_name, kwargs))
 
 
 def mark_done(session: Session, task_name: str, key: str, now: dt.datetime) -> None:
@@ -123,32 +117,26 @@ def retry_delay(attempts: int, base: dt.timedelta, cap: dt.timedelta) -> dt.time
     return min(base * factor, cap)
 
 
-def publish_pending(session: Session) -> None:
-    """Ring the broker for every message of a committed transaction.
+def run_after_commit(session: Session) -> None:
+    """Run the callbacks of a committed transaction (see :func:`after_commit`).
 
-    Errors are logged, not raised: the transaction is already committed and the sweeper
-    will publish the rows again once they are due.
+    Errors are logged, not raised: the transaction is already committed, and the outbox
+    rows make publishing safe to miss (the sweeper publishes them again once due).
     """
-    pending: list[_Pending] = session.info.pop(_PENDING_KEY, [])
-    for item in pending:
+    callbacks: list[Callable[[], None]] = session.info.pop(_AFTER_COMMIT_KEY, [])
+    for callback in callbacks:
         try:
-            item.publisher.publish(item.task_name, item.kwargs)
+            callback()
         except Exception:  # noqa: BLE001 - a process edge: the outbox row is the fallback
-            logger.warning(
-                "publish failed; the sweeper will retry task=%s", item.task_name, exc_info=True
-            )
-
-
-def _discard_pending(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)
+            logger.warning("after-commit effect failed; the sweeper covers outbox work")
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    publish_pending(session)
+    run_after_commit(session)
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     # Work recorded in a transaction that did not commit must never be announced.
-    _discard_pending(session)
+    session.info.pop(_AFTER_COMMIT_KEY, None)

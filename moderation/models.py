@@ -2,7 +2,7 @@
 
 ``Comment.status`` is the current state, denormalised from the append-only
 ``ModerationDecision`` log; every change to it is a compare-and-set made by
-``moderation.services.moderation``.
+``moderation.services.decisions``.
 """
 
 from __future__ import annotations
@@ -138,8 +138,36 @@ class Comment(Base):
     decided_at: Mapped[dt.datetime | None]
 
 
+class ModeratorRole(StrEnum):
+    """What a person may do: moderators decide comments, admins also run the site."""
+
+    ADMIN = "admin"
+    MODERATOR = "moderator"
+
+
+class Moderator(Base):
+    """A person of the moderation desk. Never deleted (the log names them): deactivated."""
+
+    __tablename__ = "moderators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Lower-cased; the login.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(100))
+    role: Mapped[ModeratorRole] = mapped_column(_enum(ModeratorRole))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    #: argon2id; ``None`` until a password is set (API tokens work without one).
+    password_hash: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[dt.datetime]
+    last_login_at: Mapped[dt.datetime | None]
+
+
 class ModerationDecision(Base):
-    """Append-only log: one row per status change, with who, what and why."""
+    """Append-only log: one row per status change, with who, what and why.
+
+    ``moderator_id`` names the person for moderator decisions; ``actor`` is the name
+    shown in the log (the moderator's at the time, or ``system``, ``cli``).
+    """
 
     __tablename__ = "moderation_decisions"
 
@@ -148,6 +176,7 @@ class ModerationDecision(Base):
         sa.ForeignKey("comments.id", ondelete="CASCADE"), index=True
     )
     source: Mapped[DecisionSource] = mapped_column(_enum(DecisionSource))
+    moderator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("moderators.id"), index=True)
     actor: Mapped[str] = mapped_column(sa.String(200))
     from_status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus))
     to_status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus))
@@ -221,13 +250,25 @@ class BlockRule(Base):
 
 
 class Event(Base):
-    """Something that happened, kept for the newsroom's systems (notifications)."""
+    """Something that happened, written in the same transaction as the change itself.
+
+    The newsroom's systems hear of it through webhooks. ``comment_id`` and ``article_id``
+    name what it is about, ``moderator_id`` who did it (``None``: the system); ``payload``
+    holds the facts of the moment (the decision, the surge figures).
+    """
 
     __tablename__ = "events"
     __table_args__ = (sa.Index("ix_events_type_created", "type", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[str] = mapped_column(sa.String(50))
+    comment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("comments.id", ondelete="SET NULL"), index=True
+    )
+    article_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("articles.id", ondelete="SET NULL"), index=True
+    )
+    moderator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("moderators.id"))
     payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     created_at: Mapped[dt.datetime]
 
@@ -258,11 +299,12 @@ class Report(Base):
 
 
 class ApiToken(Base):
-    """A moderator API token; only its SHA-256 is stored."""
+    """A moderator's API token; only its SHA-256 is stored. ``name`` says what it is for."""
 
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    moderator_id: Mapped[int] = mapped_column(sa.ForeignKey("moderators.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(100))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[dt.datetime]

@@ -13,8 +13,9 @@ from flask.testing import FlaskClient
 from moderation.db import db
 from moderation.models import Comment
 from moderation.models import CommentStatus
+from moderation.models import ModeratorRole
 from moderation.services import articles
-from moderation.services import tokens
+from moderation.services import moderators
 from moderation.services.ports import SystemClock
 
 URL = "/api/v1/articles/{key}/comments"
@@ -69,8 +70,19 @@ def set_status(app: Flask, public_id: str, status: CommentStatus) -> None:
 
 
 def moderator_token(app: Flask, name: str = "alice") -> str:
+    """An API token of the moderator ``<name>@example.org`` (created if needed)."""
     with app.app_context():
-        raw = tokens.create_token(db.session, name, SystemClock().now())
+        now = SystemClock().now()
+        moderator = moderators.find_by_email(db.session, f"{name}@example.org")
+        if moderator is None:
+            moderator = moderators.create_moderator(
+                db.session,
+                f"{name}@example.org",
+                role=ModeratorRole.MODERATOR,
+                display_name=name.capitalize(),
+                now=now,
+            )
+        raw = moderators.create_token(db.session, moderator, "tests", now)
         db.session.commit()
         return raw
 

@@ -3,7 +3,7 @@
 ``make_celery(settings)`` builds it explicitly from :class:`~moderation.config.Settings`.
 Each task runs inside an app context of a route-less Flask app (database and services
 only), commits when its body returns and rolls back when it raises. Tasks are registered
-under the names in ``moderation.jobs``; the web side publishes by those names.
+under the names in ``moderation.tasks``; the web side publishes by those names.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from flask import Flask
 from kombu import Queue
 
 from moderation import create_app
-from moderation import jobs
+from moderation import tasks
 from moderation.config import Settings
 from moderation.db import db
 from moderation.integrations.celery_producer import broker_transport_options
@@ -66,24 +66,24 @@ def make_celery(settings: Settings, flask_app: Flask | None = None) -> Celery[An
         # sweeper re-publishes its work once the lease has run out.
         task_reject_on_worker_lost=False,
         worker_cancel_long_running_tasks_on_connection_loss=True,
-        task_queues=[Queue(jobs.QUEUE_CHECKS), Queue(jobs.QUEUE_MAINTENANCE)],
-        task_default_queue=jobs.QUEUE_CHECKS,
-        task_routes={name: {"queue": queue} for name, queue in jobs.TASK_QUEUES.items()},
+        task_queues=[Queue(tasks.QUEUE_CHECKS), Queue(tasks.QUEUE_MAINTENANCE)],
+        task_default_queue=tasks.QUEUE_CHECKS,
+        task_routes={name: {"queue": queue} for name, queue in tasks.TASK_QUEUES.items()},
         worker_hijack_root_logger=False,
         beat_schedule_filename=str(schedule_file),
         beat_schedule={
             "sweep-outbox": {
-                "task": jobs.TASK_SWEEP_OUTBOX,
+                "task": tasks.TASK_SWEEP_OUTBOX,
                 "schedule": dt.timedelta(seconds=settings.sweep_interval_seconds),
-                "options": {"queue": jobs.QUEUE_MAINTENANCE, "expires": 300},
+                "options": {"queue": tasks.QUEUE_MAINTENANCE, "expires": 300},
             }
         },
         timezone="UTC",
         enable_utc=True,
     )
+    from workers import checks
     from workers import maintenance
-    from workers import moderation as moderation_tasks
 
-    moderation_tasks.register(app)
+    checks.register(app)
     maintenance.register(app)
     return app

@@ -8,7 +8,7 @@ from celery import Celery
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
-from moderation import jobs
+from moderation import tasks
 from moderation.db import db
 from moderation.services import maintenance
 
@@ -21,7 +21,7 @@ def sweep_outbox() -> int:
 
 def register(app: Celery[Any]) -> None:
     app.task(
-        name=jobs.TASK_SWEEP_OUTBOX,
+        name=tasks.TASK_SWEEP_OUTBOX,
         acks_late=True,
         soft_time_limit=120,
         time_limit=150,

@@ -12,7 +12,7 @@ from typing import Any
 from celery import Celery
 
 from moderation.config import Settings
-from moderation.jobs import TASK_QUEUES
+from moderation.tasks import TASK_QUEUES
 
 #: How the producer retries one publish before leaving the work to the sweeper.
 PUBLISH_RETRY_POLICY = {

@@ -9,9 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from moderation import jobs
 from moderation.errors import ArticleClosed
 from moderation.errors import ArticleNotFound
 from moderation.models import Article
+from moderation.services import events
+from moderation.services.ports import Deps
 
 KEY_MAX_LENGTH = 200
 
@@ -99,11 +102,31 @@ def article_for_comment(
     return article
 
 
-def set_open(session: Session, key: str, is_open: bool) -> Article:
-    """Open or close an article for new comments."""
+def set_open(
+    session: Session, deps: Deps, key: str, is_open: bool, *, moderator_id: int | None = None
+) -> Article:
+    """Open or close an article for new comments.
+
+    Its public thread says whether it is open, so the read cache is told once the change
+    is committed; closing records an ``article.closed`` event.
+
+    :raises ArticleNotFound:
+    """
     article = find_article(session, key)
     if article is None:
         raise ArticleNotFound(key)
+    if article.is_open == is_open:
+        return article
     article.is_open = is_open
     session.flush()
+    if not is_open:
+        events.emit(
+            session,
+            events.EventType.ARTICLE_CLOSED,
+            now=deps.clock.now(),
+            article_id=article.id,
+            moderator_id=moderator_id,
+        )
+    cache = deps.cache
+    jobs.after_commit(session, lambda: cache.invalidate([key]))
     return article

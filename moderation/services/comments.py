@@ -5,9 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import hashlib
-import hmac
-import ipaddress
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +16,7 @@ from sqlalchemy.orm import Session
 from moderation import jobs
 from moderation import pipeline
 from moderation import sanitize
+from moderation import tasks
 from moderation.config import IpStorage
 from moderation.errors import ArticleNotFound
 from moderation.errors import CommentNotFound
@@ -29,10 +27,13 @@ from moderation.models import Article
 from moderation.models import Comment
 from moderation.models import CommentStatus
 from moderation.services import articles
-from moderation.services.context import network_of
-from moderation.services.moderation import check_key
-from moderation.services.moderation import record_machine_decision
+from moderation.services import events
+from moderation.services.checks import check_key
+from moderation.services.decisions import record_machine_decision
 from moderation.services.ports import Deps
+from moderation.services.privacy import email_hash
+from moderation.services.privacy import network_of
+from moderation.services.privacy import stored_ip
 from moderation.validation import CommentDraft
 
 USER_AGENT_MAX_LENGTH = 400
@@ -47,29 +48,6 @@ class ClientInfo:
     origin: str | None = None
     #: Seconds between the form being shown and sent (from a signed token), if known.
     elapsed_seconds: float | None = None
-
-
-def email_hash(secret: str, email: str) -> str:
-    """Keyed hash of a normalised e-mail: recognises an author without publishing anything.
-
-    HMAC rather than a plain digest, so nobody can confirm a guessed address from the hash.
-    """
-    key = secret.encode()
-    return hmac.new(key, b"email:" + email.lower().encode(), hashlib.sha256).hexdigest()
-
-
-def stored_ip(ip: str | None, mode: IpStorage) -> str | None:
-    """The client address as the privacy setting allows: full, its /24 (/48), or nothing."""
-    if not ip or mode is IpStorage.NONE:
-        return None
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return None
-    if mode is IpStorage.FULL:
-        return str(address)
-    prefix = 24 if address.version == 4 else 48
-    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address)
 
 
 def submit_comment(
@@ -127,6 +105,7 @@ def submit_comment(
     )
     session.add(comment)
     session.flush()
+    events.emit(session, events.EventType.COMMENT_CREATED, now=now, comment=comment)
     submission = pipeline.Submission(
         text=text,
         html=html,
@@ -147,7 +126,7 @@ def submit_comment(
     jobs.enqueue_after_commit(
         session,
         deps.publisher,
-        jobs.TASK_CLASSIFY_COMMENT,
+        tasks.TASK_CLASSIFY_COMMENT,
         {"comment_id": comment.id},
         key=check_key(comment.id),
         now=now,

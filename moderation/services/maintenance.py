@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from moderation import jobs
-from moderation.services import moderation
+from moderation import tasks
+from moderation.services import checks
 from moderation.services.ports import Deps
 
 logger = logging.getLogger(__name__)
+
+
+def _abandon_check(session: Session, deps: Deps, payload: dict[str, Any], attempts: int) -> None:
+    checks.fail_check(session, deps, int(payload["comment_id"]), attempts)
+
+
+#: What to do when a task is given up on, by task name (nothing, for the others).
+ON_ABANDON: dict[str, Callable[[Session, Deps, dict[str, Any], int], None]] = {
+    tasks.TASK_CLASSIFY_COMMENT: _abandon_check,
+}
 
 #: Longest wait between two publications of the same unfinished message.
 MAX_REPUBLISH_DELAY = dt.timedelta(minutes=10)
@@ -29,9 +42,9 @@ def sweep_outbox(session: Session, deps: Deps, limit: int = 500) -> int:
     republished = 0
     for message in jobs.due_messages(session, now, limit):
         if message.attempts >= settings.outbox_max_attempts:
-            if message.task_name == jobs.TASK_CLASSIFY_COMMENT:
-                comment_id = int(message.payload["comment_id"])
-                moderation.fail_check(session, deps, comment_id, message.attempts)
+            handler = ON_ABANDON.get(message.task_name)
+            if handler is not None:
+                handler(session, deps, dict(message.payload), message.attempts)
             message.done_at = now
             logger.warning(
                 "outbox message abandoned task=%s outbox_id=%s attempts=%s",

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -16,13 +13,8 @@ from moderation.models import Comment
 from moderation.models import CommentStatus
 from moderation.models import Report
 from moderation.models import ReportReason
+from moderation.services import events
 from moderation.services.ports import Deps
-
-
-def reporter_hash(secret: str, ip: str | None, user_agent: str | None) -> str:
-    """Keyed hash of who reports: the same reader twice counts once; no address is stored."""
-    material = f"report:{ip or ''}:{user_agent or ''}".encode()
-    return hmac.new(secret.encode(), material, hashlib.sha256).hexdigest()
 
 
 def file_report(session: Session, deps: Deps, public_id: str, reason: str, reporter: str) -> bool:
@@ -45,29 +37,20 @@ def file_report(session: Session, deps: Deps, public_id: str, reason: str, repor
     )
     if existing is not None:
         return False
+    now = deps.clock.now()
     try:
         # A savepoint: two simultaneous reports by one reader meet the unique constraint.
         with session.begin_nested():
             session.add(
-                Report(
-                    comment_id=comment.id,
-                    reason=chosen,
-                    reporter_hash=reporter,
-                    created_at=deps.clock.now(),
-                )
+                Report(comment_id=comment.id, reason=chosen, reporter_hash=reporter, created_at=now)
             )
     except IntegrityError:
         return False
-    return True
-
-
-def report_counts(session: Session, comment_ids: list[int]) -> dict[int, int]:
-    """Number of distinct reports per comment (for moderators)."""
-    if not comment_ids:
-        return {}
-    rows = session.execute(
-        sa.select(Report.comment_id, sa.func.count())
-        .where(Report.comment_id.in_(comment_ids))
-        .group_by(Report.comment_id)
+    events.emit(
+        session,
+        events.EventType.COMMENT_REPORTED,
+        now=now,
+        comment=comment,
+        payload={"reason": chosen.value},
     )
-    return {comment_id: count for comment_id, count in rows}
+    return True

@@ -18,8 +18,8 @@ from moderation.errors import ArticleNotFound
 from moderation.models import Article
 from moderation.models import Comment
 from moderation.models import CommentStatus
-from moderation.models import Event
 from moderation.models import Report
+from moderation.services import events
 from moderation.services.ports import Deps
 
 logger = logging.getLogger(__name__)
@@ -79,27 +79,28 @@ def evaluate_surge(session: Session, deps: Deps, article: Article) -> bool:
     if why is None:
         return False
     article.surge_until = now + dt.timedelta(minutes=settings.surge_minutes)
-    session.add(
-        Event(
-            type="article.surge",
-            payload={
-                "article": article.key,
-                "reason": why,
-                "recent_comments": int(recent),
-                "usual_per_window": round(usual, 2),
-                "refused": int(refused),
-                "reports": int(reports),
-                "until": article.surge_until.isoformat(),
-            },
-            created_at=now,
-        )
+    events.emit(
+        session,
+        events.EventType.ARTICLE_SURGE,
+        now=now,
+        article_id=article.id,
+        payload={
+            "reason": why,
+            "recent_comments": int(recent),
+            "usual_per_window": round(usual, 2),
+            "refused": int(refused),
+            "reports": int(reports),
+            "until": article.surge_until.isoformat(),
+        },
     )
     session.flush()
     logger.warning("surge mode on article_id=%s reason=%s", article.id, why)
     return True
 
 
-def end_surge(session: Session, deps: Deps, article_key: str, actor: str) -> Article:
+def end_surge(
+    session: Session, deps: Deps, article_key: str, moderator_id: int | None = None
+) -> Article:
     """A moderator ends surge mode on an article.
 
     :raises ArticleNotFound:
@@ -110,12 +111,12 @@ def end_surge(session: Session, deps: Deps, article_key: str, actor: str) -> Art
     now = deps.clock.now()
     if surge_active(article, now):
         article.surge_until = None
-        session.add(
-            Event(
-                type="article.surge_ended",
-                payload={"article": article.key, "by": actor},
-                created_at=now,
-            )
+        events.emit(
+            session,
+            events.EventType.ARTICLE_SURGE_ENDED,
+            now=now,
+            article_id=article.id,
+            moderator_id=moderator_id,
         )
         session.flush()
         logger.info("surge mode ended article_id=%s", article.id)

@@ -19,6 +19,7 @@ from moderation.web.errors import register_error_handlers
 from moderation.web.i18n import FIELD_LABELS
 from moderation.web.i18n import select_locale
 from moderation.web.ratelimit import RateLimiter
+from moderation.web.transaction import commit_or_roll_back
 
 
 def register_web(app: Flask, settings: Settings) -> None:
@@ -43,6 +44,8 @@ def register_web(app: Flask, settings: Settings) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(embed.bp)
     register_error_handlers(app)
+    # Registered first, so it runs last: headers are added before the commit decides.
+    app.after_request(commit_or_roll_back)
     app.after_request(add_cors_headers)
     app.after_request(_security_headers)
 

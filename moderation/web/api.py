@@ -28,11 +28,12 @@ from moderation.models import Comment
 from moderation.services import comments as comment_service
 from moderation.services import reports as report_service
 from moderation.services.ports import Deps
+from moderation.services.privacy import reporter_hash
 from moderation.validation import parse_submission
 from moderation.web import serializers
 from moderation.web.errors import problem
-from moderation.web.forms import client_info
-from moderation.web.forms import limits
+from moderation.web.intake import client_info
+from moderation.web.intake import limits
 from moderation.web.ratelimit import RateLimiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -69,7 +70,6 @@ def post_comment(article_key: str) -> Response:
         client=client_info(data),
     )
     public_id = comment.public_id
-    db.session.commit()
     # Whatever the screen decided, the reader is told "pending": a bot learns nothing.
     response = current_app.response_class(
         json.dumps({"id": public_id, "status": "pending"}), status=202, mimetype="application/json"
@@ -232,11 +232,8 @@ def report_comment(public_id: str) -> Response:
         deps(),
         public_id,
         reason if isinstance(reason, str) else "",
-        report_service.reporter_hash(
-            deps().settings.secret_key, request.remote_addr, request.user_agent.string
-        ),
+        reporter_hash(deps().settings.secret_key, request.remote_addr, request.user_agent.string),
     )
-    db.session.commit()
     return current_app.response_class(
         json.dumps({"status": "recorded"}), status=202, mimetype="application/json"
     )

@@ -36,16 +36,17 @@ from moderation.services import articles as article_service
 from moderation.services import comments as comment_service
 from moderation.services import reports as report_service
 from moderation.services.ports import Deps
+from moderation.services.privacy import reporter_hash
 from moderation.validation import HONEYPOT_FIELD
 from moderation.validation import parse_submission
 from moderation.web.api import rate_limited
 from moderation.web.cors import frame_ancestors
-from moderation.web.forms import RENDER_TOKEN_FIELD
-from moderation.web.forms import client_info
-from moderation.web.forms import limits
-from moderation.web.forms import render_token
 from moderation.web.i18n import field_message
 from moderation.web.i18n import widget_messages
+from moderation.web.intake import RENDER_TOKEN_FIELD
+from moderation.web.intake import client_info
+from moderation.web.intake import limits
+from moderation.web.intake import render_token
 
 bp = Blueprint("embed", __name__)
 
@@ -173,7 +174,6 @@ def post_from_page(article_key: str) -> BaseResponse:
         status, message = _page_refusal(exc)
         return _render_page(article_key, errors={"_form": message}, values=values, status=status)
     public_id = comment.public_id
-    db.session.commit()
     target = url_for(
         "embed.thread_page",
         article_key=article_key,
@@ -218,11 +218,8 @@ def report_from_page(public_id: str) -> BaseResponse:
         _deps(),
         public_id,
         request.form.get("reason", ""),
-        report_service.reporter_hash(
-            _deps().settings.secret_key, request.remote_addr, request.user_agent.string
-        ),
+        reporter_hash(_deps().settings.secret_key, request.remote_addr, request.user_agent.string),
     )
-    db.session.commit()
     target = url_for(
         "embed.thread_page",
         article_key=article_key,
@@ -263,7 +260,6 @@ def wordpress_form() -> BaseResponse:
         html = render_template("embed/form_errors.html", errors=errors, back=back)
         return current_app.response_class(html, status=422, mimetype="text/html")
     public_id = comment.public_id
-    db.session.commit()
     if back is None:
         return redirect(
             url_for(

@@ -10,6 +10,7 @@ from moderation.models import Comment
 from moderation.models import ModerationDecision
 from moderation.services.comments import ThreadNode
 from moderation.services.comments import ThreadPage
+from moderation.services.queue import QueueItem
 from moderation.web.i18n import reason_summary
 
 
@@ -68,12 +69,13 @@ def comment_status(
     }
 
 
-def moderator_comment(
-    comment: Comment, article: Article, parent_public_id: str | None, report_count: int = 0
-) -> dict[str, Any]:
-    """The moderator's view: adds the email, reasons, scores, reports and client hints."""
+def moderator_item(item: QueueItem) -> dict[str, Any]:
+    """The moderator's view: adds the email, reasons, scores, reports, the author's history
+    and client hints."""
+    comment, history = item.comment, item.history
+    parent_id = item.parent.public_id if item.parent is not None else None
     return {
-        **comment_status(comment, article, parent_public_id),
+        **comment_status(comment, item.article, parent_id),
         "email": comment.email,
         "body_text": comment.body_text,
         "ip": comment.ip,
@@ -81,7 +83,17 @@ def moderator_comment(
         "reasons": comment.reasons or [],
         "summary": reason_summary(comment.reasons or []),
         "scores": comment.scores or {},
-        "report_count": report_count,
+        "report_count": item.report_count,
+        "report_reasons": item.report_reasons,
+        "author_history": {
+            "approved": history.approved,
+            "held": history.held,
+            "rejected": history.rejected,
+            "spam": history.spam,
+            "pending": history.pending,
+            "first_seen": timestamp(history.first_seen),
+        },
+        "article_title": item.article.title,
         "language": comment.language,
         "campaign_id": comment.campaign_id,
     }
@@ -91,6 +103,7 @@ def decision(entry: ModerationDecision) -> dict[str, Any]:
     return {
         "source": entry.source.value,
         "actor": entry.actor,
+        "moderator_id": entry.moderator_id,
         "from_status": entry.from_status.value,
         "to_status": entry.to_status.value,
         "reasons": entry.reasons or [],

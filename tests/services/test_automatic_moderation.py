@@ -19,9 +19,11 @@ from moderation.models import Article
 from moderation.models import Comment
 from moderation.models import CommentStatus
 from moderation.models import Event
+from moderation.services import checks
 from moderation.services import comments
+from moderation.services import decisions
 from moderation.services import explain
-from moderation.services import moderation
+from moderation.services import privacy
 from moderation.services import surge
 from moderation.services import wordlists
 from moderation.validation import CommentDraft
@@ -69,7 +71,7 @@ class Rig:
         return comment
 
     def decide(self, comment: Comment) -> CommentStatus:
-        moderation.classify_and_decide(db.session(), self.deps, comment.id)
+        checks.classify_and_decide(db.session(), self.deps, comment.id)
         db.session.commit()
         db.session.refresh(comment)
         return comment.status
@@ -129,8 +131,8 @@ def test_campaign_across_three_articles_is_spam_and_linked(rig: Rig) -> None:
         sa.select(Comment.id).where(Comment.campaign_id == campaign_id)
     ).all()
     assert set(members) == {c.id for c in [*first, copy]}
-    changed = moderation.apply_to_campaign(
-        db.session(), rig.deps, campaign_id, moderation.Action.SPAM, actor="moderator:x"
+    changed = decisions.apply_to_campaign(
+        db.session(), rig.deps, campaign_id, decisions.Action.SPAM, actor=decisions.Actor("x")
     )
     db.session.commit()
     assert len(changed) == 3  # the copy was spam already
@@ -164,15 +166,18 @@ def test_surge_switches_premoderation_on_and_a_moderator_ends_it(rig: Rig) -> No
     assert article is not None
     assert surge.surge_active(article, rig.clock.now())
     [event] = db.session.scalars(sa.select(Event).where(Event.type == "article.surge")).all()
-    assert event.payload["article"] == "a1"
+    assert event.article_id == article.id
+    assert event.payload["reason"] == "rate"
     held = rig.post_and_decide(
         "Encore un avis sur ce budget voté hier soir en séance publique.", email="late@example.org"
     )
     assert held.status is CommentStatus.HELD
     assert "surge" in codes(held)
-    surge.end_surge(db.session(), deps, "a1", "moderator:x")
+    surge.end_surge(db.session(), deps, "a1")
     db.session.commit()
     assert not surge.surge_active(article, rig.clock.now())
+    [ended] = db.session.scalars(sa.select(Event).where(Event.type == "article.surge_ended")).all()
+    assert ended.article_id == article.id
     assert comment.status is CommentStatus.APPROVED
 
 
@@ -234,7 +239,7 @@ def test_word_list_entries_apply_at_the_next_check(rig: Rig) -> None:
 
 
 def test_block_rules_by_email_and_network(rig: Rig) -> None:
-    blocked = comments.email_hash(rig.deps.settings.secret_key, "troll@example.org")
+    blocked = privacy.email_hash(rig.deps.settings.secret_key, "troll@example.org")
     wordlists.add_block(
         db.session(),
         "email",
@@ -309,7 +314,7 @@ def test_flood_from_one_author_is_held(rig: Rig) -> None:
 
 def test_explain_prints_rules_spans_and_thresholds(rig: Rig) -> None:
     comment = rig.post_and_decide("Quel connard, ce type.")
-    lines = "\n".join(explain.explain(db.session(), comment.public_id))
+    lines = "\n".join(explain.explanation_lines(explain.explain(db.session(), comment.public_id)))
     assert "rules (system): pending -> rejected" in lines
     assert "[banned_word]" in lines
     assert "'connard'" in lines

@@ -10,16 +10,17 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from moderation import jobs
+from moderation import tasks
 from moderation.config import Settings
 from moderation.db import db
 from moderation.models import Comment
 from moderation.models import CommentStatus
 from moderation.models import ModerationDecision
 from moderation.models import OutboxMessage
+from moderation.services import checks
 from moderation.services import comments
+from moderation.services import decisions
 from moderation.services import maintenance
-from moderation.services import moderation
 from moderation.validation import CommentDraft
 from tests.conftest import FrozenClock
 from tests.conftest import _clean
@@ -69,7 +70,7 @@ def test_publish_happens_only_after_commit(rig) -> None:  # type: ignore[no-unty
     assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 0
     comment_id = submit(deps)
     [(name, kwargs)] = publisher.sent
-    assert name == jobs.TASK_CLASSIFY_COMMENT
+    assert name == tasks.TASK_CLASSIFY_COMMENT
     assert kwargs["comment_id"] == comment_id
     assert comment is not None
 
@@ -99,12 +100,12 @@ def test_broker_failure_keeps_the_comment_and_the_sweeper_republishes(rig) -> No
 def test_decision_is_idempotent_and_closes_the_outbox(rig) -> None:  # type: ignore[no-untyped-def]
     app, deps, publisher, clock = rig
     comment_id = submit(deps, "Bonjour")
-    assert publisher.sent == [(jobs.TASK_CLASSIFY_COMMENT, {"comment_id": comment_id})]
+    assert publisher.sent == [(tasks.TASK_CLASSIFY_COMMENT, {"comment_id": comment_id})]
     other = submit(deps, "Un autre")
-    assert moderation.classify_and_decide(db.session, deps, comment_id) is CommentStatus.APPROVED
+    assert checks.classify_and_decide(db.session, deps, comment_id) is CommentStatus.APPROVED
     db.session.commit()
     for _ in range(3):
-        assert moderation.classify_and_decide(db.session, deps, comment_id) is None
+        assert checks.classify_and_decide(db.session, deps, comment_id) is None
         db.session.commit()
     decisions = db.session.scalars(sa.select(ModerationDecision)).all()
     assert [(d.from_status, d.to_status, d.actor) for d in decisions] == [
@@ -123,11 +124,11 @@ def test_moderator_and_worker_race_changes_once(rig) -> None:  # type: ignore[no
     app, deps, publisher, clock = rig
     comment_id = submit(deps, "connard")
     public_id = db.session.get(Comment, comment_id).public_id
-    moderation.apply_moderator_action(
-        db.session, deps, public_id, moderation.Action.APPROVE, actor="moderator:bob"
+    decisions.apply_moderator_action(
+        db.session, deps, public_id, decisions.Action.APPROVE, actor=decisions.Actor("bob")
     )
     db.session.commit()
-    assert moderation.classify_and_decide(db.session, deps, comment_id) is None
+    assert checks.classify_and_decide(db.session, deps, comment_id) is None
     db.session.commit()
     assert db.session.get(Comment, comment_id).status is CommentStatus.APPROVED
 
@@ -151,7 +152,7 @@ def test_checks_that_keep_failing_leave_the_comment_held(rig) -> None:  # type: 
 def test_banned_word_decision_stores_the_span(rig) -> None:  # type: ignore[no-untyped-def]
     app, deps, publisher, clock = rig
     comment_id = submit(deps, "Franchement, quel connard.")
-    assert moderation.classify_and_decide(db.session, deps, comment_id) is CommentStatus.REJECTED
+    assert checks.classify_and_decide(db.session, deps, comment_id) is CommentStatus.REJECTED
     db.session.commit()
     comment = db.session.get(Comment, comment_id)
     [reason] = comment.reasons

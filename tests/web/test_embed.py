@@ -60,8 +60,8 @@ def test_widget_messages_come_in_both_languages(client: FlaskClient) -> None:
 
 
 def test_render_token_gives_the_time_taken(app: Flask) -> None:
-    from moderation.web.forms import elapsed_since_render
-    from moderation.web.forms import render_token
+    from moderation.web.intake import elapsed_since_render
+    from moderation.web.intake import render_token
 
     with app.test_request_context():
         token = render_token()

@@ -280,7 +280,7 @@ def test_ip_is_stored_truncated_by_default(app: Flask, client: FlaskClient) -> N
 
 
 def test_email_hash_is_keyed_and_case_insensitive() -> None:
-    from moderation.services.comments import email_hash
+    from moderation.services.privacy import email_hash
 
     assert email_hash(TEST_SECRET, "A@Example.org") == email_hash(TEST_SECRET, "a@example.org")
     assert email_hash(TEST_SECRET, "a@example.org") != email_hash("other", "a@example.org")

@@ -9,7 +9,9 @@ from flask.testing import FlaskClient
 from moderation.db import db
 from moderation.models import ApiToken
 from moderation.models import CommentStatus
+from moderation.models import Event
 from moderation.models import ModerationDecision
+from moderation.models import Moderator
 from tests.helpers import add_article
 from tests.helpers import moderator_token
 from tests.helpers import post
@@ -41,7 +43,7 @@ def test_no_or_wrong_token_is_401_and_changes_nothing(app: Flask, client: FlaskC
 
 
 def test_tokens_are_stored_hashed_and_revocable(app: Flask, client: FlaskClient) -> None:
-    from moderation.services import tokens
+    from moderation.services import moderators
     from moderation.services.ports import SystemClock
 
     token = moderator_token(app, "bob")
@@ -51,7 +53,9 @@ def test_tokens_are_stored_hashed_and_revocable(app: Flask, client: FlaskClient)
         assert len(stored) == 1
     assert client.get(BASE, headers=bearer(token)).status_code == 200
     with app.app_context():
-        tokens.revoke_token(db.session, "bob", SystemClock().now())
+        bob = moderators.find_by_email(db.session, "bob@example.org")
+        assert bob is not None
+        moderators.revoke_tokens(db.session, bob, SystemClock().now())
         db.session.commit()
     assert client.get(BASE, headers=bearer(token)).status_code == 401
 
@@ -93,7 +97,15 @@ def test_decision_changes_status_and_writes_the_log(app: Flask, client: FlaskCli
     assert status_of(app, public_id) is CommentStatus.REJECTED
     detail = client.get(f"{BASE}/{public_id}", headers=bearer(token)).get_json()
     [entry] = detail["log"]
-    assert entry["actor"] == "moderator:alice"
+    assert entry["actor"] == "Alice"
+    with app.app_context():
+        alice = db.session.scalar(
+            sa.select(Moderator).where(Moderator.email == "alice@example.org")
+        )
+        assert alice is not None
+        assert entry["moderator_id"] == alice.id
+        [event] = db.session.scalars(sa.select(Event).where(Event.type == "comment.rejected"))
+        assert event.moderator_id == alice.id
     assert entry["source"] == "moderator"
     assert (entry["from_status"], entry["to_status"]) == ("pending", "rejected")
     assert entry["reasons"][0]["params"]["note"] == "Hors sujet"

@@ -54,7 +54,7 @@ def test_duplicate_deliveries_change_the_comment_once(
 ) -> None:
     import sqlalchemy as sa
 
-    from moderation import jobs
+    from moderation import tasks
     from moderation.db import db
     from moderation.models import Comment
     from moderation.models import ModerationDecision
@@ -65,7 +65,7 @@ def test_duplicate_deliveries_change_the_comment_once(
         comment_id = db.session.scalar(sa.select(Comment.id).where(Comment.public_id == public_id))
     publisher = app.extensions["moderation.deps"].publisher
     for _ in range(4):
-        publisher.publish(jobs.TASK_CLASSIFY_COMMENT, {"comment_id": comment_id})
+        publisher.publish(tasks.TASK_CLASSIFY_COMMENT, {"comment_id": comment_id})
     assert wait_decided(client, public_id)["status"] == "approved"
     worker.wait_for_log("succeeded", timeout=30, count=5)
     with app.app_context():

@@ -1,4 +1,4 @@
-"""Moderation tasks: run the checks on one comment and store the verdict."""
+"""The check tasks: run the checks on a comment and store the verdict."""
 
 from __future__ import annotations
 
@@ -8,22 +8,22 @@ from celery import Celery
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
-from moderation import jobs
+from moderation import tasks
 from moderation.db import db
 from moderation.errors import TransientError
-from moderation.services import moderation as moderation_service
+from moderation.services import checks
 
 
 def classify_comment(comment_id: int) -> str | None:
     """Decide a pending comment; a comment already decided is left alone."""
     deps = current_app.extensions["moderation.deps"]
-    status = moderation_service.classify_and_decide(db.session(), deps, int(comment_id))
+    status = checks.classify_and_decide(db.session(), deps, int(comment_id))
     return status.value if status is not None else None
 
 
 def register(app: Celery[Any]) -> None:
     app.task(
-        name=jobs.TASK_CLASSIFY_COMMENT,
+        name=tasks.TASK_CLASSIFY_COMMENT,
         acks_late=True,
         soft_time_limit=60,
         time_limit=90,

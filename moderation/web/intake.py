@@ -1,4 +1,4 @@
-"""What every comment form shares: limits from the settings, client hints, render tokens.
+"""What every comment intake shares: limits from the settings, client hints, render tokens.
 
 A render token is the signed time a form was shown. Intake reads it back to know how long
 the reader took to write (automated posts are faster than any person); a missing or

@@ -9,7 +9,6 @@ and the article's premoderation and surge state.
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -40,18 +39,6 @@ def fingerprint_columns(text: str) -> dict[str, int]:
         "fp_band2": bands[2],
         "fp_band3": bands[3],
     }
-
-
-def network_of(ip: str | None) -> str | None:
-    """The /24 (IPv4) or /48 (IPv6) network of an address, as text."""
-    if not ip:
-        return None
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return None
-    prefix = 24 if address.version == 4 else 48
-    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
 def submission_of(comment: Comment, article: Article) -> pipeline.Submission:

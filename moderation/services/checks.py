@@ -1,0 +1,129 @@
+"""The worker's checks: evaluate a pending comment with everything known around it, and
+store the verdict.
+
+The worker and ``moderation replay`` share :func:`evaluate`, so a dry run can never drift
+from what the worker stores.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from moderation import jobs
+from moderation import pipeline
+from moderation import tasks
+from moderation.models import Article
+from moderation.models import Campaign
+from moderation.models import Comment
+from moderation.models import CommentStatus
+from moderation.models import DecisionSource
+from moderation.pipeline.language import detect_language
+from moderation.services import decisions
+from moderation.services import surroundings
+from moderation.services.ports import Deps
+from moderation.services.surge import evaluate_surge
+from moderation.services.wordlists import current_rules
+
+
+def check_key(comment_id: int) -> str:
+    """The outbox key of a comment's check."""
+    return f"comment:{comment_id}"
+
+
+def classify_and_decide(session: Session, deps: Deps, comment_id: int) -> CommentStatus | None:
+    """Run the full pipeline on a pending comment and store the verdict.
+
+    Idempotent: a comment already decided (by an earlier run or a moderator) is left as it
+    is. Returns the new status, or ``None`` when there was nothing to do.
+    """
+    now = deps.clock.now()
+    comment = session.get(Comment, comment_id)
+    if comment is None or comment.status != CommentStatus.PENDING:
+        jobs.mark_done(session, tasks.TASK_CLASSIFY_COMMENT, check_key(comment_id), now)
+        return None
+    article = session.get_one(Article, comment.article_id)
+    # Language and fingerprint are worked out here, off the request path. The fingerprint
+    # is flushed before the near-duplicate lookup so later comments find this one.
+    if comment.language is None:
+        comment.language = detect_language(comment.body_text)
+    if comment.fingerprint is None:
+        for column, value in surroundings.fingerprint_columns(comment.body_text).items():
+            setattr(comment, column, value)
+        session.flush()
+    decision, context = evaluate(session, deps, comment, article, now)
+    changed = decisions.record_machine_decision(session, deps, comment, decision)
+    if changed:
+        _link_campaign(session, deps, comment, decision, context)
+        evaluate_surge(session, deps, article)
+    jobs.mark_done(session, tasks.TASK_CLASSIFY_COMMENT, check_key(comment_id), now)
+    return comment.status if changed else None
+
+
+def evaluate(
+    session: Session, deps: Deps, comment: Comment, article: Article, now: dt.datetime
+) -> tuple[pipeline.Decision, pipeline.Context]:
+    """What today's rules, classifiers and policy decide for ``comment`` (writes nothing).
+
+    The worker stores the result; ``explain.replay`` only compares it.
+    """
+    submission = surroundings.submission_of(comment, article)
+    context = surroundings.context_of(session, deps, comment, article, now)
+    policy = deps.policy
+    if article.policy_overrides:
+        policy = policy.for_article(article.policy_overrides)
+    rules = current_rules(session, deps.settings)
+    [scores] = pipeline.score_batch(deps.classifiers, [submission])
+    decision = pipeline.moderate(submission, context, rules, policy, scores)
+    return decision, context
+
+
+def _link_campaign(
+    session: Session,
+    deps: Deps,
+    comment: Comment,
+    decision: pipeline.Decision,
+    context: pipeline.Context,
+) -> None:
+    """Attach a campaign comment, and its near copies, to one campaign id."""
+    reason = next((r for r in decision.reasons if r.rule_id == "campaign"), None)
+    if reason is None:
+        return
+    campaign_id = int(reason.params.get("campaign_id", 0))
+    if not campaign_id:
+        campaign = Campaign(fingerprint=comment.fingerprint or 0, created_at=deps.clock.now())
+        session.add(campaign)
+        session.flush()
+        campaign_id = campaign.id
+    members = [s.comment_id for s in context.similar_recent if s.campaign_id is None]
+    session.execute(
+        sa.update(Comment)
+        .where(Comment.id.in_([comment.id, *members]), Comment.campaign_id.is_(None))
+        .values(campaign_id=campaign_id)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(comment)
+
+
+def fail_check(session: Session, deps: Deps, comment_id: int, attempts: int) -> bool:
+    """Give up on the automatic check: hold the comment for a person, never approve it."""
+    comment = session.get(Comment, comment_id)
+    if comment is None:
+        return False
+    reason = pipeline.Reason(
+        "check_failed", "check_failed", {"attempts": attempts}, verdict=pipeline.Verdict.HOLD
+    )
+    return decisions.change_status(
+        session,
+        deps,
+        comment,
+        expected=CommentStatus.PENDING,
+        target=CommentStatus.HELD,
+        source=DecisionSource.SYSTEM,
+        actor=decisions.SYSTEM,
+        reasons=[reason.as_dict()],
+        scores={},
+        policy_version=deps.policy.version,
+    )

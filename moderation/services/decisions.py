@@ -1,0 +1,285 @@
+"""Status changes of comments and their log: the transition table, and who may move what.
+
+Every change is a compare-and-set (``UPDATE ... WHERE status = :expected``) followed by an
+append-only :class:`ModerationDecision` row and an event, in the caller's transaction. A
+task that runs twice, or a moderator racing the worker, therefore changes a comment at
+most once, and the log and the events say exactly what happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from moderation import jobs
+from moderation import pipeline
+from moderation.errors import CommentNotFound
+from moderation.errors import IllegalTransition
+from moderation.models import Article
+from moderation.models import Comment
+from moderation.models import CommentStatus
+from moderation.models import DecisionSource
+from moderation.models import ModerationDecision
+from moderation.models import Moderator
+from moderation.services import events
+from moderation.services.ports import Deps
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who decides: a moderator (their id, and their name at the time) or the system."""
+
+    name: str
+    moderator_id: int | None = None
+
+    @classmethod
+    def of(cls, moderator: Moderator) -> Actor:
+        return cls(moderator.display_name, moderator.id)
+
+
+SYSTEM = Actor("system")
+
+
+class Action(StrEnum):
+    """What a moderator may do to one comment."""
+
+    APPROVE = "approve"
+    HOLD = "hold"
+    REJECT = "reject"
+    SPAM = "spam"
+
+
+ACTION_TARGETS = {
+    Action.APPROVE: CommentStatus.APPROVED,
+    Action.HOLD: CommentStatus.HELD,
+    Action.REJECT: CommentStatus.REJECTED,
+    Action.SPAM: CommentStatus.SPAM,
+}
+
+#: The machine's verdicts are named for the statuses they lead to; map them here, once,
+#: rather than by sharing strings.
+VERDICT_TARGETS = {
+    pipeline.Verdict.APPROVE: CommentStatus.APPROVED,
+    pipeline.Verdict.HOLD: CommentStatus.HELD,
+    pipeline.Verdict.SPAM: CommentStatus.SPAM,
+    pipeline.Verdict.REJECT: CommentStatus.REJECTED,
+}
+
+#: Legal moves. A moderator may reverse any verdict (the machine makes mistakes, and so do
+#: people), but nothing returns to ``pending`` and ``deleted`` is final.
+TRANSITIONS: dict[CommentStatus, frozenset[CommentStatus]] = {
+    CommentStatus.PENDING: frozenset(
+        {CommentStatus.APPROVED, CommentStatus.HELD, CommentStatus.SPAM, CommentStatus.REJECTED}
+    ),
+    CommentStatus.HELD: frozenset(
+        {CommentStatus.APPROVED, CommentStatus.SPAM, CommentStatus.REJECTED}
+    ),
+    CommentStatus.APPROVED: frozenset(
+        {CommentStatus.HELD, CommentStatus.SPAM, CommentStatus.REJECTED}
+    ),
+    CommentStatus.SPAM: frozenset(
+        {CommentStatus.APPROVED, CommentStatus.HELD, CommentStatus.REJECTED}
+    ),
+    CommentStatus.REJECTED: frozenset(
+        {CommentStatus.APPROVED, CommentStatus.HELD, CommentStatus.SPAM}
+    ),
+    CommentStatus.DELETED: frozenset(),
+}
+
+
+def is_legal(current: CommentStatus, target: CommentStatus) -> bool:
+    return target in TRANSITIONS[current]
+
+
+def record_machine_decision(
+    session: Session, deps: Deps, comment: Comment, decision: pipeline.Decision
+) -> bool:
+    """Apply the pipeline's decision to a pending comment; ``False`` if already decided."""
+    source = DecisionSource.CLASSIFIERS if decision.scores else DecisionSource.RULES
+    return change_status(
+        session,
+        deps,
+        comment,
+        expected=CommentStatus.PENDING,
+        target=VERDICT_TARGETS[decision.verdict],
+        source=source,
+        actor=SYSTEM,
+        reasons=[reason.as_dict() for reason in decision.reasons],
+        scores={s.model: s.as_dict() for s in decision.scores},
+        policy_version=decision.policy_version,
+        thresholds=dict(decision.thresholds),
+    )
+
+
+def apply_moderator_action(
+    session: Session,
+    deps: Deps,
+    public_id: str,
+    action: Action,
+    *,
+    actor: Actor,
+    note: str | None = None,
+) -> Comment:
+    """A moderator's decision on one comment (the API and the workspace both call this).
+
+    :raises CommentNotFound:
+    :raises IllegalTransition: the move is not allowed from the current status, or the
+        comment changed under the moderator's feet.
+    """
+    comment = session.scalar(sa.select(Comment).where(Comment.public_id == public_id))
+    if comment is None or comment.status == CommentStatus.DELETED:
+        raise CommentNotFound(public_id)
+    return _moderate(session, deps, comment, action, actor=actor, note=note)
+
+
+def _moderate(
+    session: Session,
+    deps: Deps,
+    comment: Comment,
+    action: Action,
+    *,
+    actor: Actor,
+    note: str | None,
+) -> Comment:
+    current = comment.status
+    target = ACTION_TARGETS[action]
+    if not is_legal(current, target):
+        raise IllegalTransition(current.value, target.value)
+    reasons: list[dict[str, Any]] = [
+        pipeline.Reason("moderator", "moderator_action", {"note": note or ""}).as_dict()
+    ]
+    changed = change_status(
+        session,
+        deps,
+        comment,
+        expected=current,
+        target=target,
+        source=DecisionSource.MODERATOR,
+        actor=actor,
+        reasons=reasons,
+        scores=dict(comment.scores or {}),
+        policy_version=deps.policy.version,
+    )
+    if not changed:
+        session.refresh(comment)
+        raise IllegalTransition(comment.status.value, target.value)
+    return comment
+
+
+def change_status(
+    session: Session,
+    deps: Deps,
+    comment: Comment,
+    *,
+    expected: CommentStatus,
+    target: CommentStatus,
+    source: DecisionSource,
+    actor: Actor,
+    reasons: list[dict[str, Any]],
+    scores: dict[str, Any],
+    policy_version: str,
+    thresholds: dict[str, Any] | None = None,
+) -> bool:
+    """Move ``comment`` from ``expected`` to ``target`` if nobody moved it first.
+
+    Logs the decision and records its event in the same transaction; ``False`` (and
+    nothing written) when the comment was no longer in ``expected``.
+    """
+    now = deps.clock.now()
+    result = session.execute(
+        sa.update(Comment)
+        .where(Comment.id == comment.id, Comment.status == expected)
+        .values(status=target, reasons=reasons, scores=scores, decided_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult on UPDATE
+        return False
+    session.add(
+        ModerationDecision(
+            comment_id=comment.id,
+            source=source,
+            moderator_id=actor.moderator_id,
+            actor=actor.name,
+            from_status=expected,
+            to_status=target,
+            reasons=reasons,
+            scores=scores,
+            policy_version=policy_version,
+            thresholds=thresholds,
+            created_at=now,
+        )
+    )
+    # The row now holds these values: set them on the loaded object as committed state
+    # rather than reading the row back.
+    for name, value in (
+        ("status", target),
+        ("reasons", reasons),
+        ("scores", scores),
+        ("decided_at", now),
+    ):
+        set_committed_value(comment, name, value)
+    events.emit(
+        session,
+        events.STATUS_EVENTS[target],
+        now=now,
+        comment=comment,
+        moderator_id=actor.moderator_id,
+        payload={
+            "from_status": expected.value,
+            "to_status": target.value,
+            "source": source.value,
+            "actor": actor.name,
+            "reasons": reasons,
+        },
+    )
+    if CommentStatus.APPROVED in (expected, target):
+        # The public thread and counts change only when a comment enters or leaves
+        # "approved"; tell the read cache once the change is visible to readers.
+        article_key = session.scalar(sa.select(Article.key).where(Article.id == comment.article_id))
+        cache = deps.cache
+        jobs.after_commit(session, lambda: cache.invalidate([article_key or ""]))
+    return True
+
+
+def apply_to_campaign(
+    session: Session,
+    deps: Deps,
+    campaign_id: int,
+    action: Action,
+    *,
+    actor: Actor,
+    note: str | None = None,
+) -> list[str]:
+    """One decision for every comment of a campaign; returns the ids that changed.
+
+    Comments for which the move is not legal (already in that status) are left alone.
+    """
+    members = session.scalars(
+        sa.select(Comment)
+        .where(Comment.campaign_id == campaign_id, Comment.status != CommentStatus.DELETED)
+        .order_by(Comment.id)
+    ).all()
+    if not members:
+        raise CommentNotFound(f"campaign {campaign_id}")
+    target = ACTION_TARGETS[action]
+    changed = []
+    for comment in members:
+        if is_legal(comment.status, target):
+            _moderate(session, deps, comment, action, actor=actor, note=note)
+            changed.append(comment.public_id)
+    return changed
+
+
+def log_of(session: Session, comment_id: int) -> Sequence[ModerationDecision]:
+    """The moderation log of one comment, oldest first."""
+    return session.scalars(
+        sa.select(ModerationDecision)
+        .where(ModerationDecision.comment_id == comment_id)
+        .order_by(ModerationDecision.id)
+    ).all()

@@ -1,0 +1,22 @@
+"""Task names and queues: the only contract between the web side and the workers.
+
+A leaf: it imports nothing of the project, so the web, the services, the integrations and
+the workers can all depend on it. The web side publishes by these names (``send_task``);
+the workers register their functions under them; a contract test checks both agree.
+"""
+
+from __future__ import annotations
+
+TASK_CLASSIFY_COMMENT = "moderation.classify_comment"
+TASK_SWEEP_OUTBOX = "moderation.sweep_outbox"
+
+#: Every task the workers must register.
+TASK_NAMES = frozenset({TASK_CLASSIFY_COMMENT, TASK_SWEEP_OUTBOX})
+
+#: One queue per family of work, so that slow work of one kind (a webhook receiver that
+#: hangs, a retraining) can never delay the comment checks.
+QUEUE_CHECKS = "checks"
+QUEUE_MAINTENANCE = "maintenance"
+QUEUE_WEBHOOKS = "webhooks"
+
+TASK_QUEUES = {TASK_CLASSIFY_COMMENT: QUEUE_CHECKS, TASK_SWEEP_OUTBOX: QUEUE_MAINTENANCE}
