@@ -295,6 +295,7 @@ def serve(host: str, port: int, web_workers: int, demo_port: int) -> None:
         + f"\n  web:            {base}/\n"
         f"  demo article:   {base}/demo\n"
         f"  API document:   {base}/api/v1/openapi.json\n"
+        f"  workspace:      {base}/moderate/\n"
         f"  moderator:      {email} / {password}\n"
         f"  moderator API:  curl -H 'Authorization: Bearer {token}' "
         f"{base}/api/v1/moderation/comments?status=held\n"

@@ -98,6 +98,8 @@ class Settings:
     sweep_interval_seconds: float = 30.0
     cache_ttl_seconds: int = 300
     page_size: int = 50
+    session_hours: float = 12.0
+    session_idle_minutes: int = 120
     log_level: str = "INFO"
     default_locale: str = "fr"
     timezone: str = "Europe/Paris"
@@ -188,6 +190,8 @@ class Settings:
             sweep_interval_seconds=get.float_("SWEEP_INTERVAL_SECONDS", 30.0),
             cache_ttl_seconds=get.int_("CACHE_TTL_SECONDS", 300),
             page_size=get.int_("PAGE_SIZE", 50),
+            session_hours=get.float_("SESSION_HOURS", 12.0),
+            session_idle_minutes=get.int_("SESSION_IDLE_MINUTES", 120),
             log_level=get.str_("LOG_LEVEL", "INFO").upper(),
             default_locale=get.str_("DEFAULT_LOCALE", "fr"),
             timezone=get.str_("TIMEZONE", "Europe/Paris"),
@@ -211,6 +215,10 @@ class Settings:
         if not 0 < self.score_hold_at <= self.score_reject_at <= 1:
             raise ConfigError(
                 "MODERATION_SCORE_HOLD_AT must be above 0 and at most SCORE_REJECT_AT"
+            )
+        if self.session_hours <= 0 or self.session_idle_minutes < 1:
+            raise ConfigError(
+                "MODERATION_SESSION_HOURS and MODERATION_SESSION_IDLE_MINUTES must be positive"
             )
         if self.max_links < 1:
             raise ConfigError("MODERATION_MAX_LINKS must be 1 or more")

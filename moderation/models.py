@@ -310,3 +310,65 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime]
     last_used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
+
+
+class ModeratorSession(Base):
+    """A signed-in browser of a moderator: the server-side half of a workspace session.
+
+    The cookie holds only a random token; its SHA-256 is stored here, so deleting the row
+    ends the session everywhere, including in any copy of the cookie.
+    """
+
+    __tablename__ = "moderator_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    moderator_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("moderators.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: What the browser said it was, truncated (shown on the account page).
+    user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[dt.datetime]
+    last_seen_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per account name, whether or not such an account exists.
+
+    Keyed by a keyed hash of the normalised email, so an unknown address is throttled
+    exactly like a real one (nothing tells an attacker which addresses have accounts).
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    first_failure_at: Mapped[dt.datetime]
+    locked_until: Mapped[dt.datetime | None]
+
+
+class AuditEntry(Base):
+    """Append-only record of what people did besides status changes.
+
+    Sign-ins, revealed emails, account changes and author actions; status changes live in
+    ``ModerationDecision``. ``details`` holds ids and codes, never an email or an address.
+    """
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (sa.Index("ix_audit_entries_action_created", "action", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(sa.String(40))
+    #: Who did it (``None``: the system or an anonymous visitor, e.g. a failed sign-in).
+    moderator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("moderators.id"), index=True)
+    comment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("comments.id", ondelete="SET NULL"), index=True
+    )
+    article_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("articles.id", ondelete="SET NULL")
+    )
+    #: The account acted upon (invited, role changed, deactivated, signed in).
+    subject_moderator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("moderators.id"))
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[dt.datetime]

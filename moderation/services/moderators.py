@@ -8,7 +8,9 @@ moderator, so a token acts as that person and dies with their account.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import hashlib
 import secrets
 from collections.abc import Sequence
@@ -172,3 +174,31 @@ def revoke_tokens(
         query = query.where(ApiToken.name == name)
     result = session.execute(query.values(revoked_at=now))
     return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult on UPDATE
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Verified against when the account is unknown, so that answer takes as long as a
+    # wrong password does: the response time tells nothing about which accounts exist.
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def prepare_sign_in() -> None:
+    """Compute the dummy hash ahead of the first sign-in (called at start-up)."""
+    _dummy_hash()
+
+
+def dummy_hash_is_current() -> bool:
+    """Whether the dummy hash costs what a real one does (same argon2 parameters)."""
+    return not _hasher.check_needs_rehash(_dummy_hash())
+
+
+def verify_dummy(password: str) -> None:
+    """Spend the time a password check takes, against no account."""
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        _hasher.verify(_dummy_hash(), password)
+
+
+def token_digest(raw: str) -> str:
+    """The stored form of a random token (API or session)."""
+    return _digest(raw)

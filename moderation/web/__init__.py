@@ -20,6 +20,7 @@ from moderation.web.i18n import FIELD_LABELS
 from moderation.web.i18n import select_locale
 from moderation.web.ratelimit import RateLimiter
 from moderation.web.transaction import commit_or_roll_back
+from moderation.web.workspace import init_workspace
 
 
 def register_web(app: Flask, settings: Settings) -> None:
@@ -43,6 +44,7 @@ def register_web(app: Flask, settings: Settings) -> None:
     app.register_blueprint(openapi.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(embed.bp)
+    init_workspace(app, settings)
     register_error_handlers(app)
     # Registered first, so it runs last: headers are added before the commit decides.
     app.after_request(commit_or_roll_back)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask import request
+from flask import session
 from flask_babel import LazyString
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
@@ -34,6 +35,8 @@ FIELD_MESSAGES: dict[str, LazyString] = {
     "too_deep": _l("Replies cannot be nested more than %(max)s levels deep."),
     "empty_after_cleaning": _l("The comment is empty once formatting is removed."),
     "invalid_value": _l("This value is not allowed."),
+    "wrong_password": _l("This is not your current password."),
+    "already_taken": _l("An account already uses this address."),
 }
 
 REASON_MESSAGES: dict[str, LazyString] = {
@@ -138,6 +141,9 @@ def select_locale() -> str:
     asked = request.args.get("lang", "")
     if asked in SUPPORTED_LOCALES:
         return asked
+    # Moderators choose once; the workspace remembers it in their session cookie.
+    if request.blueprint == "workspace" and session.get("lang") in SUPPORTED_LOCALES:
+        return str(session["lang"])
     best = request.accept_languages.best_match(SUPPORTED_LOCALES)
     return best or str(current_app.config["MODERATION_DEFAULT_LOCALE"])
 
