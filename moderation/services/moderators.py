@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
+import hmac
 import secrets
 from collections.abc import Sequence
 
@@ -27,6 +28,9 @@ from moderation.errors import ValidationFailed
 from moderation.models import ApiToken
 from moderation.models import Moderator
 from moderation.models import ModeratorRole
+from moderation.models import ModeratorSession
+from moderation.services import audit
+from moderation.services.audit import AuditAction
 
 TOKEN_PREFIX = "mod_"  # noqa: S105 - a public prefix that makes leaked tokens greppable
 EMAIL_MAX_LENGTH = 254
@@ -202,3 +206,155 @@ def verify_dummy(password: str) -> None:
 def token_digest(raw: str) -> str:
     """The stored form of a random token (API or session)."""
     return _digest(raw)
+
+
+# ----------------------------------------------------------------- the desk's accounts
+
+#: How long an invitation link may be used.
+INVITATION_LIFETIME = dt.timedelta(days=7)
+
+
+def invitation_token(secret: str, moderator: Moderator, now: dt.datetime) -> str:
+    """A link token that lets the invited person choose their password, once.
+
+    Nothing is stored: the token is a MAC over the account and its current password hash,
+    so it stops working as soon as a password is set (or the address changes).
+    """
+    expires = int((now + INVITATION_LIFETIME).timestamp())
+    return f"{moderator.id}.{expires}.{_invitation_mac(secret, moderator, expires)}"
+
+
+def _invitation_mac(secret: str, moderator: Moderator, expires: int) -> str:
+    material = f"invite:{moderator.id}:{moderator.email}:{moderator.password_hash}:{expires}"
+    return hmac.new(secret.encode(), material.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def invited_moderator(session: Session, secret: str, token: str, now: dt.datetime) -> Moderator:
+    """The account an invitation token is for.
+
+    :raises InvalidToken: malformed, forged, expired or already used.
+    """
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        raise InvalidToken()
+    moderator = session.get(Moderator, int(parts[0]))
+    expires = int(parts[1])
+    if (
+        moderator is None
+        or not moderator.is_active
+        or moderator.password_hash is not None
+        or expires < now.timestamp()
+        or not hmac.compare_digest(parts[2], _invitation_mac(secret, moderator, expires))
+    ):
+        raise InvalidToken()
+    return moderator
+
+
+def accept_invitation(
+    session: Session, secret: str, token: str, password: str, now: dt.datetime
+) -> Moderator:
+    """Set the invited person's first password (which also uses the invitation up).
+
+    :raises InvalidToken: see :func:`invited_moderator`.
+    :raises ValidationFailed: the password is too short.
+    """
+    moderator = invited_moderator(session, secret, token, now)
+    set_password(moderator, password)
+    audit.record(
+        session,
+        AuditAction.INVITATION_ACCEPTED,
+        now=now,
+        moderator_id=moderator.id,
+        subject_moderator_id=moderator.id,
+    )
+    return moderator
+
+
+def invite(
+    session: Session,
+    email: str,
+    *,
+    role: ModeratorRole,
+    display_name: str,
+    by: Moderator,
+    now: dt.datetime,
+) -> Moderator:
+    """Add a person without a password; they choose it through their invitation link.
+
+    :raises ValidationFailed: see :func:`create_moderator`.
+    """
+    moderator = create_moderator(session, email, role=role, display_name=display_name, now=now)
+    audit.record(
+        session,
+        AuditAction.MODERATOR_INVITED,
+        now=now,
+        moderator_id=by.id,
+        subject_moderator_id=moderator.id,
+        details={"role": role.value},
+    )
+    return moderator
+
+
+def _other_active_admins(session: Session, moderator: Moderator) -> int:
+    return int(
+        session.scalar(
+            sa.select(sa.func.count(Moderator.id)).where(
+                Moderator.role == ModeratorRole.ADMIN,
+                Moderator.is_active.is_(True),
+                Moderator.id != moderator.id,
+            )
+        )
+        or 0
+    )
+
+
+def change_role(
+    session: Session, moderator: Moderator, role: ModeratorRole, *, by: Moderator, now: dt.datetime
+) -> None:
+    """:raises ValidationFailed: this would leave the desk without an active admin."""
+    if moderator.role == role:
+        return
+    if moderator.role is ModeratorRole.ADMIN and not _other_active_admins(session, moderator):
+        raise ValidationFailed([FieldError("role", "last_admin")])
+    audit.record(
+        session,
+        AuditAction.ROLE_CHANGED,
+        now=now,
+        moderator_id=by.id,
+        subject_moderator_id=moderator.id,
+        details={"from": moderator.role.value, "to": role.value},
+    )
+    moderator.role = role
+
+
+def set_active(
+    session: Session, moderator: Moderator, active: bool, *, by: Moderator, now: dt.datetime
+) -> None:
+    """Deactivate (or reactivate) an account; a deactivated one's sessions and tokens stop.
+
+    Accounts are never deleted: the log keeps naming who decided what.
+
+    :raises ValidationFailed: this would leave the desk without an active admin.
+    """
+    if moderator.is_active == active:
+        return
+    if (
+        not active
+        and moderator.role is ModeratorRole.ADMIN
+        and not _other_active_admins(session, moderator)
+    ):
+        raise ValidationFailed([FieldError("is_active", "last_admin")])
+    moderator.is_active = active
+    if not active:
+        # Sessions and tokens already check the flag; removing the rows is tidiness.
+        session.execute(
+            sa.delete(ModeratorSession).where(ModeratorSession.moderator_id == moderator.id)
+        )
+        revoke_tokens(session, moderator, now)
+    audit.record(
+        session,
+        AuditAction.MODERATOR_REACTIVATED if active else AuditAction.MODERATOR_DEACTIVATED,
+        now=now,
+        moderator_id=by.id,
+        subject_moderator_id=moderator.id,
+    )

@@ -37,6 +37,7 @@ FIELD_MESSAGES: dict[str, LazyString] = {
     "invalid_value": _l("This value is not allowed."),
     "wrong_password": _l("This is not your current password."),
     "already_taken": _l("An account already uses this address."),
+    "last_admin": _l("The desk must keep at least one active administrator."),
 }
 
 REASON_MESSAGES: dict[str, LazyString] = {

@@ -28,7 +28,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("workspace.articles", _l("Articles")),
     NavEntry("workspace.settings", _l("Settings")),
     NavEntry("workspace.lists", _l("Word and block lists")),
-    NavEntry("workspace.moderators", _l("Moderators")),
+    NavEntry("workspace.moderators_page", _l("Moderators")),
     NavEntry("workspace.log", _l("Moderation log")),
     NavEntry("workspace.stats", _l("Statistics")),
     NavEntry("workspace.webhooks", _l("Webhooks")),
