@@ -67,6 +67,8 @@ class Article(Base):
     surge_until: Mapped[dt.datetime | None]
     #: Classifier thresholds for this article (``hold_at``, ``reject_at``, ``<label>.hold_at``).
     policy_overrides: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    #: What moderators should know when deciding its comments (« sujet sensible »).
+    moderator_note: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[dt.datetime]
 
 
@@ -134,6 +136,9 @@ class Comment(Base):
     status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus))
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     scores: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    #: The highest attribute score any classifier gave (None: no classifier ran); the
+    #: queues sort and filter by it.
+    risk: Mapped[float | None] = mapped_column(sa.Float)
     created_at: Mapped[dt.datetime]
     decided_at: Mapped[dt.datetime | None]
 
@@ -185,6 +190,9 @@ class ModerationDecision(Base):
     policy_version: Mapped[str] = mapped_column(sa.String(40), default="")
     #: The classifier thresholds in force when the decision was made.
     thresholds: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    #: Decisions made by one moderator action (one click, one bulk, one campaign) share
+    #: a batch, so "undo" reverts all of them at once.
+    batch_id: Mapped[str | None] = mapped_column(sa.String(32), index=True)
     created_at: Mapped[dt.datetime]
 
 
@@ -296,6 +304,9 @@ class Report(Base):
     #: Keyed hash of the reporter's address and browser: recognises a repeat, reveals nothing.
     reporter_hash: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[dt.datetime]
+    #: When a moderator decided the reported comment (kept or removed it): the report
+    #: then leaves the "reported" queue.
+    resolved_at: Mapped[dt.datetime | None]
 
 
 class ApiToken(Base):
@@ -372,3 +383,15 @@ class AuditEntry(Base):
     subject_moderator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("moderators.id"))
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[dt.datetime]
+
+
+class RejectionExplanation(Base):
+    """The canned words, in French and English, that go with a rejection reason."""
+
+    __tablename__ = "rejection_explanations"
+
+    code: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    text_fr: Mapped[str] = mapped_column(sa.String(1000), default="")
+    text_en: Mapped[str] = mapped_column(sa.String(1000), default="")
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("moderators.id"))
+    updated_at: Mapped[dt.datetime]

@@ -12,8 +12,12 @@ from sqlalchemy.orm import Session
 from moderation import jobs
 from moderation.errors import ArticleClosed
 from moderation.errors import ArticleNotFound
+from moderation.errors import FieldError
+from moderation.errors import ValidationFailed
 from moderation.models import Article
+from moderation.services import audit
 from moderation.services import events
+from moderation.services.audit import AuditAction
 from moderation.services.ports import Deps
 
 KEY_MAX_LENGTH = 200
@@ -129,4 +133,32 @@ def set_open(
         )
     cache = deps.cache
     jobs.after_commit(session, lambda: cache.invalidate([key]))
+    return article
+
+
+NOTE_MAX_LENGTH = 500
+
+
+def set_article_note(
+    session: Session, article_key: str, note: str, *, moderator_id: int, now: dt.datetime
+) -> Article:
+    """Set (or clear, with ``""``) the note moderators see on every item of an article.
+
+    :raises ArticleNotFound:
+    :raises ValidationFailed: the note is too long.
+    """
+    article = session.scalar(sa.select(Article).where(Article.key == article_key))
+    if article is None:
+        raise ArticleNotFound(article_key)
+    note = note.strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationFailed([FieldError("note", "too_long", {"max": NOTE_MAX_LENGTH})])
+    article.moderator_note = note or None
+    audit.record(
+        session,
+        AuditAction.ARTICLE_NOTE_CHANGED,
+        now=now,
+        moderator_id=moderator_id,
+        article_id=article.id,
+    )
     return article

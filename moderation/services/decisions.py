@@ -8,6 +8,7 @@ most once, and the log and the events say exactly what happened.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -27,6 +28,7 @@ from moderation.models import CommentStatus
 from moderation.models import DecisionSource
 from moderation.models import ModerationDecision
 from moderation.models import Moderator
+from moderation.models import Report
 from moderation.services import events
 from moderation.services.ports import Deps
 
@@ -53,6 +55,35 @@ class Action(StrEnum):
     HOLD = "hold"
     REJECT = "reject"
     SPAM = "spam"
+
+
+class RejectionReason(StrEnum):
+    """Why a moderator refuses a comment (the short list readers and editors understand)."""
+
+    OFFENSIVE = "offensive"
+    ABUSIVE = "abusive"
+    SPAM = "spam"
+    ADVERTISING = "advertising"
+    HATE_SPEECH = "hate_speech"
+    HARASSMENT = "harassment"
+    MISINFORMATION = "misinformation"
+    OFF_TOPIC = "off_topic"
+    ILLEGAL_CONTENT = "illegal_content"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A rejection's reason and the explanation sent with it (empty: none)."""
+
+    reason: RejectionReason
+    explanation: str = ""
+    language: str = ""
+
+
+def new_batch() -> str:
+    """The id shared by every decision of one moderator action (see :func:`undo_last`)."""
+    return secrets.token_hex(8)
 
 
 ACTION_TARGETS = {
@@ -125,6 +156,8 @@ def apply_moderator_action(
     *,
     actor: Actor,
     note: str | None = None,
+    rejection: Rejection | None = None,
+    batch_id: str | None = None,
 ) -> Comment:
     """A moderator's decision on one comment (the API and the workspace both call this).
 
@@ -135,10 +168,19 @@ def apply_moderator_action(
     comment = session.scalar(sa.select(Comment).where(Comment.public_id == public_id))
     if comment is None or comment.status == CommentStatus.DELETED:
         raise CommentNotFound(public_id)
-    return _moderate(session, deps, comment, action, actor=actor, note=note)
+    return moderate_comment(
+        session,
+        deps,
+        comment,
+        action,
+        actor=actor,
+        note=note,
+        rejection=rejection,
+        batch_id=batch_id or new_batch(),
+    )
 
 
-def _moderate(
+def moderate_comment(
     session: Session,
     deps: Deps,
     comment: Comment,
@@ -146,14 +188,22 @@ def _moderate(
     *,
     actor: Actor,
     note: str | None,
+    rejection: Rejection | None = None,
+    batch_id: str | None = None,
+    code: str = "moderator_action",
+    extra: dict[str, str] | None = None,
 ) -> Comment:
     current = comment.status
     target = ACTION_TARGETS[action]
     if not is_legal(current, target):
         raise IllegalTransition(current.value, target.value)
-    reasons: list[dict[str, Any]] = [
-        pipeline.Reason("moderator", "moderator_action", {"note": note or ""}).as_dict()
-    ]
+    params: dict[str, str | int] = {"note": note or "", **(extra or {})}
+    if rejection is not None and target is CommentStatus.REJECTED:
+        params["rejection_reason"] = rejection.reason.value
+        if rejection.explanation:
+            params["explanation"] = rejection.explanation
+            params["explanation_language"] = rejection.language
+    reasons: list[dict[str, Any]] = [pipeline.Reason("moderator", code, params).as_dict()]
     changed = change_status(
         session,
         deps,
@@ -165,10 +215,18 @@ def _moderate(
         reasons=reasons,
         scores=dict(comment.scores or {}),
         policy_version=deps.policy.version,
+        batch_id=batch_id,
     )
     if not changed:
         session.refresh(comment)
         raise IllegalTransition(comment.status.value, target.value)
+    # A person has looked at it: whatever they decided, its open reports are answered.
+    session.execute(
+        sa.update(Report)
+        .where(Report.comment_id == comment.id, Report.resolved_at.is_(None))
+        .values(resolved_at=deps.clock.now())
+        .execution_options(synchronize_session=False)
+    )
     return comment
 
 
@@ -185,6 +243,7 @@ def change_status(
     scores: dict[str, Any],
     policy_version: str,
     thresholds: dict[str, Any] | None = None,
+    batch_id: str | None = None,
 ) -> bool:
     """Move ``comment`` from ``expected`` to ``target`` if nobody moved it first.
 
@@ -195,7 +254,9 @@ def change_status(
     result = session.execute(
         sa.update(Comment)
         .where(Comment.id == comment.id, Comment.status == expected)
-        .values(status=target, reasons=reasons, scores=scores, decided_at=now)
+        .values(
+            status=target, reasons=reasons, scores=scores, decided_at=now, risk=top_score(scores)
+        )
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult on UPDATE
@@ -212,6 +273,7 @@ def change_status(
             scores=scores,
             policy_version=policy_version,
             thresholds=thresholds,
+            batch_id=batch_id,
             created_at=now,
         )
     )
@@ -222,6 +284,7 @@ def change_status(
         ("reasons", reasons),
         ("scores", scores),
         ("decided_at", now),
+        ("risk", top_score(scores)),
     ):
         set_committed_value(comment, name, value)
     events.emit(
@@ -255,6 +318,7 @@ def apply_to_campaign(
     *,
     actor: Actor,
     note: str | None = None,
+    rejection: Rejection | None = None,
 ) -> list[str]:
     """One decision for every comment of a campaign; returns the ids that changed.
 
@@ -267,13 +331,71 @@ def apply_to_campaign(
     ).all()
     if not members:
         raise CommentNotFound(f"campaign {campaign_id}")
+    return _apply_to(session, deps, members, action, actor=actor, note=note, rejection=rejection)
+
+
+def _apply_to(
+    session: Session,
+    deps: Deps,
+    comments: Sequence[Comment],
+    action: Action,
+    *,
+    actor: Actor,
+    note: str | None,
+    rejection: Rejection | None,
+) -> list[str]:
+    """One decision, one batch, for each of ``comments`` it is legal for."""
     target = ACTION_TARGETS[action]
+    batch_id = new_batch()
     changed = []
-    for comment in members:
+    for comment in comments:
         if is_legal(comment.status, target):
-            _moderate(session, deps, comment, action, actor=actor, note=note)
+            moderate_comment(
+                session,
+                deps,
+                comment,
+                action,
+                actor=actor,
+                note=note,
+                rejection=rejection,
+                batch_id=batch_id,
+            )
             changed.append(comment.public_id)
     return changed
+
+
+def apply_bulk(
+    session: Session,
+    deps: Deps,
+    public_ids: Sequence[str],
+    action: Action,
+    *,
+    actor: Actor,
+    rejection: Rejection | None = None,
+) -> list[str]:
+    """The same decision for many comments (selected in a queue); returns those changed.
+
+    Comments already in the target status, deleted or unknown are left out, so a bulk
+    action over a queue that moved meanwhile does what still makes sense.
+    """
+    comments = session.scalars(
+        sa.select(Comment)
+        .where(Comment.public_id.in_(list(public_ids)), Comment.status != CommentStatus.DELETED)
+        .order_by(Comment.id)
+    ).all()
+    return _apply_to(session, deps, comments, action, actor=actor, note=None, rejection=rejection)
+
+
+def top_score(scores: dict[str, Any]) -> float | None:
+    """The highest attribute score of any model in a stored ``scores`` mapping."""
+    values = [
+        float(value)
+        for score in scores.values()
+        if isinstance(score, dict)
+        for value in (score.get("attributes") or {}).values()
+        if isinstance(value, int | float)
+    ]
+    return max(values) if values else None
 
 
 def log_of(session: Session, comment_id: int) -> Sequence[ModerationDecision]:

@@ -1,9 +1,10 @@
 """The moderators' read model: queue items with everything needed to decide at a glance.
 
 One module builds what the JSON moderator API and the workspace pages show, so the two can
-never drift: the comment, its article, the parent it answers, its reports, and the
-author's history. A page costs a fixed number of queries whatever its length (one per
-kind of fact, never one per item), and pages are keyset-paginated.
+never drift: the tabs and their counts, search and filters, and each item with its
+article, the parent it answers, its reports, the author's history, its campaign and the
+matched words. A page costs a fixed number of queries whatever its length (one per kind
+of fact, never one per item), and pages are keyset-paginated.
 """
 
 from __future__ import annotations
@@ -12,15 +13,20 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from moderation.errors import CommentNotFound
+from moderation.errors import FieldError
+from moderation.errors import ValidationFailed
 from moderation.models import Article
 from moderation.models import Comment
 from moderation.models import CommentStatus
 from moderation.models import Report
+from moderation.services.privacy import email_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +42,14 @@ class AuthorHistory:
 
 
 @dataclass(frozen=True, slots=True)
+class Segment:
+    """A stretch of a comment's plain text; ``marked`` when a rule or model matched it."""
+
+    text: str
+    marked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class QueueItem:
     comment: Comment
     article: Article
@@ -43,40 +57,270 @@ class QueueItem:
     report_count: int = 0
     report_reasons: dict[str, int] = field(default_factory=dict)
     history: AuthorHistory = AuthorHistory()
+    #: Comments of the same campaign in the same tab (this one included); 0: no campaign.
+    campaign_size: int = 0
+
+    @property
+    def masked_email(self) -> str:
+        return mask_email(self.comment.email)
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        return highlight(self.comment.body_text, self.comment.reasons or [])
 
 
 @dataclass(frozen=True, slots=True)
 class QueuePage:
     items: Sequence[QueueItem]
-    #: The id to pass as ``after_id`` for the next page, if there is one.
-    next_cursor: int | None
+    #: The cursor to pass for the next page, if there is one.
+    next_cursor: str | None
+
+
+class Tab(StrEnum):
+    """The queues moderators work through."""
+
+    REVIEW = "review"
+    REPORTED = "reported"
+    SPAM = "spam"
+    REJECTED = "rejected"
+    APPROVED = "approved"
+    ALL = "all"
+
+
+class Order(StrEnum):
+    OLDEST = "oldest"
+    NEWEST = "newest"
+    #: Riskiest first (highest classifier score), then most reported, then oldest.
+    PRIORITY = "priority"
+
+
+#: A pending comment joins the review queue once the worker had time to decide it: most
+#: are decided within a second, and a person should not race the machine.
+REVIEW_GRACE = dt.timedelta(seconds=10)
+
+_TAB_STATUS = {
+    Tab.SPAM: CommentStatus.SPAM,
+    Tab.REJECTED: CommentStatus.REJECTED,
+    Tab.APPROVED: CommentStatus.APPROVED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    """What a queue shows. Empty fields do not filter."""
+
+    tab: Tab = Tab.ALL
+    #: Exact statuses, for callers that ask by status rather than by tab (the API).
+    statuses: tuple[CommentStatus, ...] = ()
+    text: str = ""
+    author_name: str = ""
+    #: Keyed hash of the author's email (the workspace links an author's comments by it).
+    author: str = ""
+    email: str = ""
+    article: str = ""
+    language: str = ""
+    date_from: dt.datetime | None = None
+    date_to: dt.datetime | None = None
+    score_min: float | None = None
+    score_max: float | None = None
+    campaign_id: int | None = None
+    order: Order | None = None
+
+    @property
+    def effective_order(self) -> Order:
+        if self.order is not None:
+            return self.order
+        # Work queues are worked oldest first; the others show what is new.
+        return Order.OLDEST if self.tab in (Tab.REVIEW, Tab.REPORTED) else Order.NEWEST
+
+
+def _open_reports() -> sa.ColumnElement[bool]:
+    return sa.exists(
+        sa.select(Report.id).where(Report.comment_id == Comment.id, Report.resolved_at.is_(None))
+    )
+
+
+def tab_condition(tab: Tab, now: dt.datetime) -> sa.ColumnElement[bool]:
+    """Which comments a tab holds."""
+    if tab is Tab.REVIEW:
+        return sa.or_(
+            Comment.status == CommentStatus.HELD,
+            sa.and_(
+                Comment.status == CommentStatus.PENDING, Comment.created_at <= now - REVIEW_GRACE
+            ),
+        )
+    if tab is Tab.REPORTED:
+        return sa.and_(Comment.status == CommentStatus.APPROVED, _open_reports())
+    if tab is Tab.ALL:
+        return Comment.status != CommentStatus.DELETED
+    return Comment.status == _TAB_STATUS[tab]
+
+
+def _conditions(
+    filters: QueueFilter, now: dt.datetime, secret: str
+) -> list[sa.ColumnElement[bool]]:
+    found = [tab_condition(filters.tab, now)]
+    if filters.statuses:
+        found.append(Comment.status.in_(list(filters.statuses)))
+    if filters.text:
+        found.append(Comment.body_text.ilike(f"%{_like(filters.text)}%", escape="\\"))
+    if filters.author_name:
+        found.append(Comment.author_name.ilike(f"%{_like(filters.author_name)}%", escape="\\"))
+    if filters.author:
+        found.append(Comment.email_hash == filters.author)
+    if filters.email:
+        # By the keyed hash: an indexed equality, and the address is never compared raw.
+        found.append(Comment.email_hash == email_hash(secret, filters.email.strip()))
+    if filters.article:
+        found.append(
+            Comment.article_id.in_(
+                sa.select(Article.id).where(
+                    sa.or_(
+                        Article.key == filters.article,
+                        Article.title.ilike(f"%{_like(filters.article)}%", escape="\\"),
+                    )
+                )
+            )
+        )
+    if filters.language:
+        found.append(Comment.language == filters.language)
+    if filters.date_from is not None:
+        found.append(Comment.created_at >= filters.date_from)
+    if filters.date_to is not None:
+        found.append(Comment.created_at < filters.date_to)
+    if filters.score_min is not None:
+        found.append(Comment.risk >= filters.score_min)
+    if filters.score_max is not None:
+        found.append(Comment.risk <= filters.score_max)
+    if filters.campaign_id is not None:
+        found.append(Comment.campaign_id == filters.campaign_id)
+    return found
+
+
+def _like(text: str) -> str:
+    return text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def list_queue(
     session: Session,
+    filters: QueueFilter,
     *,
-    statuses: Sequence[CommentStatus] = (),
-    article_key: str | None = None,
-    campaign_id: int | None = None,
-    after_id: int | None = None,
+    now: dt.datetime,
+    secret: str,
+    cursor: str | None = None,
     limit: int = 50,
 ) -> QueuePage:
-    """Comments by status, article and campaign, oldest first, keyset-paginated on the id."""
-    query = sa.select(Comment).order_by(Comment.id).limit(limit + 1)
-    if campaign_id is not None:
-        query = query.where(Comment.campaign_id == campaign_id)
-    if statuses:
-        query = query.where(Comment.status.in_(list(statuses)))
-    if article_key is not None:
-        query = query.join(Article, Article.id == Comment.article_id).where(
-            Article.key == article_key
-        )
-    if after_id is not None:
-        query = query.where(Comment.id > after_id)
+    """One page of a queue, keyset-paginated (``cursor`` comes from the previous page).
+
+    :raises ValidationFailed: a malformed cursor.
+    """
+    order = filters.effective_order
+    query = sa.select(Comment).where(*_conditions(filters, now, secret)).limit(limit + 1)
+    risk = sa.func.coalesce(Comment.risk, -1.0)
+    position = _parse_cursor(cursor, order)
+    if order is Order.OLDEST:
+        query = query.order_by(Comment.created_at, Comment.id)
+        if position is not None:
+            query = query.where(sa.tuple_(Comment.created_at, Comment.id) > position[1:])
+    elif order is Order.NEWEST:
+        query = query.order_by(Comment.created_at.desc(), Comment.id.desc())
+        if position is not None:
+            query = query.where(sa.tuple_(Comment.created_at, Comment.id) < position[1:])
+    else:
+        query = query.order_by(risk.desc(), Comment.created_at, Comment.id)
+        if position is not None:
+            level, when, last = position
+            query = query.where(
+                sa.or_(
+                    risk < level,
+                    sa.and_(
+                        risk == level, sa.tuple_(Comment.created_at, Comment.id) > (when, last)
+                    ),
+                )
+            )
     rows = list(session.scalars(query).all())
     more = len(rows) > limit
     rows = rows[:limit]
-    return QueuePage(items_for(session, rows), rows[-1].id if more and rows else None)
+    next_cursor = cursor_of(rows[-1]) if more and rows else None
+    return QueuePage(items_for(session, rows, filters=filters, now=now), next_cursor)
+
+
+def cursor_of(comment: Comment) -> str:
+    micros = int(comment.created_at.timestamp() * 1_000_000)
+    risk = comment.risk if comment.risk is not None else -1.0
+    return f"{risk!r}_{micros}_{comment.id}"
+
+
+def _parse_cursor(raw: str | None, order: Order) -> tuple[float, dt.datetime, int] | None:
+    if not raw:
+        return None
+    try:
+        risk, micros, last = raw.split("_")
+        when = dt.datetime.fromtimestamp(int(micros) / 1_000_000, dt.UTC)
+        return float(risk), when, int(last)
+    except (ValueError, OverflowError, OSError):
+        raise ValidationFailed([FieldError("cursor", "invalid_value")]) from None
+
+
+def tab_counts(session: Session, now: dt.datetime) -> dict[Tab, int]:
+    """How many comments each tab holds, in three indexed queries."""
+    by_status = dict(
+        session.execute(sa.select(Comment.status, sa.func.count()).group_by(Comment.status)).all()
+    )
+    waiting = session.scalar(
+        sa.select(sa.func.count()).where(
+            Comment.status == CommentStatus.PENDING, Comment.created_at <= now - REVIEW_GRACE
+        )
+    )
+    reported = session.scalar(
+        sa.select(sa.func.count(sa.distinct(Report.comment_id)))
+        .join(Comment, Comment.id == Report.comment_id)
+        .where(Report.resolved_at.is_(None), Comment.status == CommentStatus.APPROVED)
+    )
+    return {
+        Tab.REVIEW: by_status.get(CommentStatus.HELD, 0) + int(waiting or 0),
+        Tab.REPORTED: int(reported or 0),
+        Tab.SPAM: by_status.get(CommentStatus.SPAM, 0),
+        Tab.REJECTED: by_status.get(CommentStatus.REJECTED, 0),
+        Tab.APPROVED: by_status.get(CommentStatus.APPROVED, 0),
+        Tab.ALL: sum(n for status, n in by_status.items() if status != CommentStatus.DELETED),
+    }
+
+
+def oldest_waiting(session: Session, now: dt.datetime) -> dt.datetime | None:
+    """When the comment that has waited longest for a person was posted."""
+    return session.scalar(
+        sa.select(sa.func.min(Comment.created_at)).where(tab_condition(Tab.REVIEW, now))
+    )
+
+
+def mask_email(email: str) -> str:
+    """``c•••@example.org``: enough to recognise an address, not to read it."""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}" if domain else "•••"
+
+
+def highlight(text: str, reasons: Sequence[dict[str, Any]]) -> tuple[Segment, ...]:
+    """Split ``text`` at the spans the reasons matched, merging overlaps."""
+    spans = sorted(
+        (max(0, int(pair[0])), min(len(text), int(pair[1])))
+        for reason in reasons
+        for pair in reason.get("spans") or []
+        if isinstance(pair, list | tuple) and len(pair) == 2
+    )
+    segments: list[Segment] = []
+    position = 0
+    for start, end in spans:
+        if end <= position or start >= end:
+            continue
+        start = max(start, position)
+        if start > position:
+            segments.append(Segment(text[position:start]))
+        segments.append(Segment(text[start:end], marked=True))
+        position = end
+    if position < len(text) or not segments:
+        segments.append(Segment(text[position:]))
+    return tuple(segments)
 
 
 def item(session: Session, public_id: str) -> QueueItem:
@@ -90,8 +334,18 @@ def item(session: Session, public_id: str) -> QueueItem:
     return items_for(session, [comment])[0]
 
 
-def items_for(session: Session, comments: Sequence[Comment]) -> list[QueueItem]:
-    """Queue items for loaded comments, in the same order, with four queries in all."""
+def items_for(
+    session: Session,
+    comments: Sequence[Comment],
+    *,
+    filters: QueueFilter | None = None,
+    now: dt.datetime | None = None,
+) -> list[QueueItem]:
+    """Queue items for loaded comments, in the same order, with five queries at most.
+
+    With ``filters`` (and ``now``), each campaign member learns how many comments of its
+    campaign the same queue holds, so the page can show the campaign as one group.
+    """
     if not comments:
         return []
     articles = {
@@ -114,6 +368,16 @@ def items_for(session: Session, comments: Sequence[Comment]) -> list[QueueItem]:
     ):
         reports.setdefault(comment_id, {})[reason.value] = count
     histories = _histories(session, comments)
+    campaigns: dict[int, int] = {}
+    campaign_ids = {c.campaign_id for c in comments if c.campaign_id is not None}
+    if campaign_ids and filters is not None and now is not None:
+        campaigns = dict(
+            session.execute(  # type: ignore[arg-type]
+                sa.select(Comment.campaign_id, sa.func.count())
+                .where(Comment.campaign_id.in_(campaign_ids), tab_condition(filters.tab, now))
+                .group_by(Comment.campaign_id)
+            ).all()
+        )
     return [
         QueueItem(
             comment=c,
@@ -122,6 +386,7 @@ def items_for(session: Session, comments: Sequence[Comment]) -> list[QueueItem]:
             report_count=sum(reports.get(c.id, {}).values()),
             report_reasons=reports.get(c.id, {}),
             history=histories.get(c.id, AuthorHistory()),
+            campaign_size=campaigns.get(c.campaign_id, 0) if c.campaign_id is not None else 0,
         )
         for c in comments
     ]

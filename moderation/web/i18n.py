@@ -76,6 +76,7 @@ REASON_MESSAGES: dict[str, LazyString] = {
     "score_above_reject": _l("Classifier score for %(label)s above %(threshold)s: refused"),
     "check_failed": _l("Automatic check failed %(attempts)s times"),
     "moderator_action": _l("Moderator decision"),
+    "undo": _l("Moderator undid their previous decision"),
 }
 
 

@@ -73,7 +73,7 @@ def _whole_number(name: str, default: int | None = None, *, low: int = 0) -> int
 
 @bp.get("/comments")
 def list_comments() -> Response:
-    """Comments by status and article, oldest first, with reasons and the author's email."""
+    """A queue (``tab``, or ``status``) with search and filters, with reasons and emails."""
     status_arg = request.args.get("status")
     statuses: tuple[CommentStatus, ...] = ()
     if status_arg:
@@ -81,22 +81,49 @@ def list_comments() -> Response:
             statuses = (CommentStatus(status_arg),)
         except ValueError:
             raise ValidationFailed([FieldError("status", "invalid_value")]) from None
+    try:
+        tab = queue.Tab(request.args.get("tab") or queue.Tab.ALL.value)
+        order = queue.Order(request.args["order"]) if request.args.get("order") else None
+    except ValueError:
+        raise ValidationFailed([FieldError("tab", "invalid_value")]) from None
     limit = _whole_number("limit", 50, low=1) or 50
     if limit > MAX_PAGE_SIZE:
         raise ValidationFailed([FieldError("limit", "invalid_value")])
+    # Without ``status`` or ``order``, the API keeps its first behaviour: oldest first.
+    filters = queue.QueueFilter(
+        tab=tab,
+        statuses=statuses,
+        text=request.args.get("q", ""),
+        article=request.args.get("article", ""),
+        campaign_id=_whole_number("campaign"),
+        order=order or queue.Order.OLDEST,
+    )
+    deps = _deps()
     page = queue.list_queue(
         db.session(),
-        statuses=statuses,
-        article_key=request.args.get("article") or None,
-        campaign_id=_whole_number("campaign"),
-        after_id=_whole_number("cursor"),
+        filters,
+        now=deps.clock.now(),
+        secret=deps.settings.secret_key,
+        cursor=request.args.get("cursor") or None,
         limit=limit,
     )
-    next_cursor = str(page.next_cursor) if page.next_cursor is not None else None
     return _json(
         {
             "comments": [serializers.moderator_item(item) for item in page.items],
-            "next_cursor": next_cursor,
+            "next_cursor": page.next_cursor,
+        }
+    )
+
+
+@bp.get("/counts")
+def counts() -> Response:
+    """How many comments each tab holds, and when the longest-waiting one was posted."""
+    now = _deps().clock.now()
+    tabs = queue.tab_counts(db.session(), now)
+    return _json(
+        {
+            "tabs": {tab.value: count for tab, count in tabs.items()},
+            "oldest_waiting": serializers.timestamp(queue.oldest_waiting(db.session(), now)),
         }
     )
 

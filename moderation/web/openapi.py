@@ -381,9 +381,22 @@ PATHS: dict[str, Any] = {
     },
     "/api/v1/moderation/comments": {
         "get": {
-            "summary": "Comments by status and article, with reasons and emails",
+            "summary": "A queue or a search, with reasons and emails",
             "security": [{"token": []}],
             "parameters": [
+                {
+                    "name": "tab",
+                    "in": "query",
+                    "schema": {
+                        "enum": ["review", "reported", "spam", "rejected", "approved", "all"]
+                    },
+                },
+                {
+                    "name": "order",
+                    "in": "query",
+                    "schema": {"enum": ["oldest", "newest", "priority"]},
+                },
+                {"name": "q", "in": "query", "schema": {"type": "string"}},
                 {"name": "status", "in": "query", "schema": _ref("Status")},
                 {"name": "article", "in": "query", "schema": {"type": "string"}},
                 {"name": "campaign", "in": "query", "schema": {"type": "integer"}},

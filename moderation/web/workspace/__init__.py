@@ -41,6 +41,7 @@ def init_workspace(app: Flask, settings: Settings) -> None:
 
 # The page modules register their views on ``bp`` when imported.
 from moderation.web.workspace import account  # noqa: E402,F401
+from moderation.web.workspace import canned  # noqa: E402,F401
 from moderation.web.workspace import errors  # noqa: E402,F401
 from moderation.web.workspace import people  # noqa: E402,F401
 from moderation.web.workspace import queue  # noqa: E402,F401

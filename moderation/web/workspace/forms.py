@@ -7,17 +7,28 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import BooleanField
+from wtforms import DateField
+from wtforms import FloatField
+from wtforms import HiddenField
+from wtforms import IntegerField
 from wtforms import PasswordField
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional
 
 from moderation.models import ModeratorRole
 from moderation.services import moderators
+from moderation.services.decisions import Action
+from moderation.services.decisions import RejectionReason
 
 REQUIRED = _l("This field is required.")
+BAD_DATE = _l("Enter a date such as 2026-12-31.")
+BAD_NUMBER = _l("Enter a number between 0 and 1.")
 
 
 class SignInForm(FlaskForm):  # type: ignore[misc]  # flask_wtf is untyped
@@ -73,4 +84,70 @@ class NewPasswordForm(FlaskForm):  # type: ignore[misc]
         _l("Choose a password"),
         validators=[DataRequired(REQUIRED), Length(max=1000)],
         render_kw={"autocomplete": "new-password", "minlength": moderators.PASSWORD_MIN_LENGTH},
+    )
+
+
+class QueueSearchForm(FlaskForm):  # type: ignore[misc]
+    """Search and filters of a queue, read from the query string (a GET form: no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    tab = HiddenField(default="review")
+    author = HiddenField()
+    q = StringField(_l("Text"), validators=[Optional(), Length(max=200)])
+    author_name = StringField(_l("Author name"), validators=[Optional(), Length(max=200)])
+    email = StringField(_l("Author email"), validators=[Optional(), Length(max=320)])
+    article = StringField(_l("Article"), validators=[Optional(), Length(max=200)])
+    language = SelectField(
+        _l("Language"),
+        choices=[
+            SelectChoice("", _l("Any")),
+            SelectChoice("fr", _l("French")),
+            SelectChoice("en", _l("English")),
+        ],
+        default="",
+        validators=[Optional()],
+    )
+    date_from = DateField(_l("From"), validators=[Optional()], invalid_value_message=BAD_DATE)
+    date_to = DateField(_l("To"), validators=[Optional()], invalid_value_message=BAD_DATE)
+    score_min = FloatField(
+        _l("Minimum score"),
+        validators=[Optional(), NumberRange(0, 1, BAD_NUMBER)],
+    )
+    score_max = FloatField(
+        _l("Maximum score"),
+        validators=[Optional(), NumberRange(0, 1, BAD_NUMBER)],
+    )
+    campaign = IntegerField(
+        _l("Campaign"),
+        validators=[Optional(), NumberRange(1, None, _l("Enter a campaign number."))],
+    )
+    order = SelectField(
+        _l("Order"),
+        choices=[
+            SelectChoice("", _l("Default (oldest first in work queues)")),
+            SelectChoice("oldest", _l("Oldest first")),
+            SelectChoice("newest", _l("Newest first")),
+            SelectChoice("priority", _l("Priority (risk, then age)")),
+        ],
+        default="",
+        validators=[Optional()],
+    )
+
+
+class DecisionForm(FlaskForm):  # type: ignore[misc]
+    action = SelectField(
+        choices=[SelectChoice(a.value, a.value) for a in Action], validators=[DataRequired()]
+    )
+    reason = SelectField(
+        _l("Reason"),
+        choices=[SelectChoice(r.value, r.value) for r in RejectionReason],
+        default=RejectionReason.OTHER.value,
+    )
+    explain = BooleanField(_l("Send the explanation"))
+    language = SelectField(
+        _l("In"),
+        choices=[SelectChoice("fr", _l("French")), SelectChoice("en", _l("English"))],
+        default="fr",
     )

@@ -29,6 +29,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("workspace.settings", _l("Settings")),
     NavEntry("workspace.lists", _l("Word and block lists")),
     NavEntry("workspace.moderators_page", _l("Moderators")),
+    NavEntry("workspace.explanations_page", _l("Rejection explanations")),
     NavEntry("workspace.log", _l("Moderation log")),
     NavEntry("workspace.stats", _l("Statistics")),
     NavEntry("workspace.webhooks", _l("Webhooks")),

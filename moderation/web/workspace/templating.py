@@ -13,7 +13,11 @@ from flask_babel import lazy_gettext as _l
 from moderation.models import ModeratorRole
 from moderation.services import moderators
 from moderation.services.ports import Deps
+from moderation.services.queue import cursor_of
+from moderation.web.i18n import REASON_MESSAGES
+from moderation.web.i18n import reason_summary
 from moderation.web.workspace import bp
+from moderation.web.workspace import labels
 from moderation.web.workspace import navigation
 
 ROLE_LABELS = {
@@ -59,4 +63,19 @@ def _globals() -> dict[str, Any]:
         "format_age": format_age,
         "format_duration": format_duration,
         "password_min_length": moderators.PASSWORD_MIN_LENGTH,
+        "labels": labels,
+        "reason_summary": reason_summary,
+        "reason_wording": reason_wording,
+        "cursor_of": cursor_of,
     }
+
+
+def reason_wording(code: str, params: dict[str, object]) -> str:
+    """One reason of the log in the reader's words (the code itself if unknown)."""
+    template = REASON_MESSAGES.get(code)
+    if template is None:
+        return code
+    try:
+        return str(template) % params
+    except (KeyError, TypeError, ValueError):
+        return str(template)
