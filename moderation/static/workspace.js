@@ -98,8 +98,14 @@
         next = active;
       }
       gone.forEach(function (item) { item.remove(); });
+    } else if (queue.dataset.itemsUrl) {
+      // Nothing leaves this list: show the new statuses in place.
+      reloadList(ids, message);
+      return;
     } else {
-      next = active;
+      // The comment's own page: its history changed too.
+      window.location.reload();
+      return;
     }
     updateSelection();
     showEmpty();
@@ -136,7 +142,7 @@
     var form = item.querySelector("form[data-decision]");
     var data = formData(form);
     data.action = action;
-    send(form.action, data).then(function (body) {
+    send(form.getAttribute("action"), data).then(function (body) {
       if (body) { settle(body.changed, body.message); }
     });
   }
@@ -260,7 +266,7 @@
     var item = form.closest("li.item");
     if (form.matches("form[data-decision], .campaign form, .author-form, .note-form")) {
       event.preventDefault();
-      send(form.action, formData(form, submitter)).then(function (body) {
+      send(form.getAttribute("action"), formData(form, submitter)).then(function (body) {
         if (!body) { return; }
         if (form.matches(".note-form, .author-form") && !body.changed.length) {
           announce(body.message);
@@ -272,7 +278,7 @@
       });
     } else if (form.matches(".reveal-form")) {
       event.preventDefault();
-      send(form.action, {}).then(function (body) {
+      send(form.getAttribute("action"), {}).then(function (body) {
         if (!body) { return; }
         var slot = item.querySelector("[data-email-for]");
         slot.textContent = body.email;
@@ -286,7 +292,7 @@
       if (!ids.length) { announce(document.getElementById("selected-count").textContent); return; }
       var data = formData(form, submitter);
       data.ids = ids;
-      send(form.action, data).then(function (body) { if (body) { settle(body.changed, body.message); } });
+      send(form.getAttribute("action"), data).then(function (body) { if (body) { settle(body.changed, body.message); } });
     } else if (form.id === "undo-form") {
       event.preventDefault();
       undo();

@@ -44,7 +44,7 @@ def format_age(value: dt.datetime | None) -> str:
     """How long ago, in words (« il y a 3 minutes »)."""
     if value is None:
         return "—"
-    return str(format_timedelta(_now() - value, add_direction=True, threshold=1.0))
+    return str(format_timedelta(value - _now(), add_direction=True, threshold=1.0))
 
 
 def format_duration(seconds: float | None) -> str:
