@@ -125,6 +125,8 @@ class QueueFilter:
     score_max: float | None = None
     campaign_id: int | None = None
     order: Order | None = None
+    #: Show a campaign once per page, as one group (its first comment stands for it).
+    group_campaigns: bool = False
 
     @property
     def effective_order(self) -> Order:
@@ -241,7 +243,18 @@ def list_queue(
     rows = list(session.scalars(query).all())
     more = len(rows) > limit
     rows = rows[:limit]
+    # The cursor continues after the last row read, shown or folded into its group.
     next_cursor = cursor_of(rows[-1]) if more and rows else None
+    if filters.group_campaigns:
+        seen: set[int] = set()
+        grouped = []
+        for row in rows:
+            if row.campaign_id is not None:
+                if row.campaign_id in seen:
+                    continue
+                seen.add(row.campaign_id)
+            grouped.append(row)
+        rows = grouped
     return QueuePage(items_for(session, rows, filters=filters, now=now), next_cursor)
 
 

@@ -272,3 +272,38 @@ def test_the_comment_page_shows_its_history_and_rendered_body(app: Flask) -> Non
     assert "Moderator decision" in page
     fragment = moderator.get(f"/moderate/comments/{public_id}/explanation").get_data(as_text=True)
     assert "Alice" in fragment
+
+
+def test_a_campaign_shows_as_one_group_and_is_decided_at_once(app: Flask) -> None:
+    from moderation.models import Campaign
+
+    add_article(app)
+    public = app.test_client()
+    members = held(app, public, 4)
+    [alone] = held(app, public, 1)
+    with app.app_context():
+        campaign = Campaign(fingerprint=1, created_at=LONG_AGO)
+        db.session.add(campaign)
+        db.session.flush()
+        campaign_id = campaign.id
+        db.session.execute(
+            sa.update(Comment).where(Comment.public_id.in_(members)).values(campaign_id=campaign_id)
+        )
+        db.session.commit()
+    moderator = signed_in_client(app)
+    page = moderator.get("/moderate/").get_data(as_text=True)
+    assert [f'id="c-{i}"' in page for i in members] == [True, False, False, False]
+    assert f'id="c-{alone}"' in page
+    assert "Campagne : 4 commentaires semblables dans cette file" in page
+    listing = moderator.get("/moderate/", query_string={"campaign": campaign_id})
+    assert all(f'id="c-{i}"' in listing.get_data(as_text=True) for i in members)
+    token = csrf_token(moderator, "/moderate/account")
+    response = moderator.post(
+        f"/moderate/campaigns/{campaign_id}/decision",
+        data={"csrf_token": token, "action": "spam"},
+        headers=FETCH,
+    )
+    assert sorted(response.get_json()["changed"]) == sorted(members)
+    assert [status_of(app, i) for i in (*members, alone)] == [CommentStatus.SPAM] * 4 + [
+        CommentStatus.HELD
+    ]

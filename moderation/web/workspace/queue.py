@@ -80,6 +80,8 @@ def _search() -> tuple[QueueSearchForm, queue_service.QueueFilter]:
         score_max=clean["score_max"],
         campaign_id=clean["campaign"],
         order=queue_service.Order(clean["order"]) if clean["order"] else None,
+        # One group per campaign, unless the moderator asked to see that campaign's comments.
+        group_campaigns=clean["campaign"] is None,
     )
     return form, filters
 
