@@ -33,6 +33,7 @@ class AuditAction(StrEnum):
     MODERATOR_DEACTIVATED = "moderator_deactivated"
     MODERATOR_REACTIVATED = "moderator_reactivated"
     EMAIL_REVEALED = "email_revealed"
+    REPORTS_DISMISSED = "reports_dismissed"
     AUTHOR_TRUSTED = "author_trusted"
     AUTHOR_BLOCKED = "author_blocked"
     ARTICLE_NOTE_CHANGED = "article_note_changed"

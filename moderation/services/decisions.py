@@ -29,7 +29,9 @@ from moderation.models import DecisionSource
 from moderation.models import ModerationDecision
 from moderation.models import Moderator
 from moderation.models import Report
+from moderation.services import audit
 from moderation.services import events
+from moderation.services.audit import AuditAction
 from moderation.services.ports import Deps
 
 
@@ -168,6 +170,22 @@ def apply_moderator_action(
     comment = session.scalar(sa.select(Comment).where(Comment.public_id == public_id))
     if comment is None or comment.status == CommentStatus.DELETED:
         raise CommentNotFound(public_id)
+    if (
+        action is Action.APPROVE
+        and comment.status is CommentStatus.APPROVED
+        and _resolve_reports(session, deps, comment)
+    ):
+        # Keeping a reported comment published: its reports are answered, the status
+        # stays, and the audit trail says who kept it.
+        audit.record(
+            session,
+            AuditAction.REPORTS_DISMISSED,
+            now=deps.clock.now(),
+            moderator_id=actor.moderator_id,
+            comment_id=comment.id,
+            article_id=comment.article_id,
+        )
+        return comment
     return moderate_comment(
         session,
         deps,
@@ -221,13 +239,19 @@ def moderate_comment(
         session.refresh(comment)
         raise IllegalTransition(comment.status.value, target.value)
     # A person has looked at it: whatever they decided, its open reports are answered.
-    session.execute(
+    _resolve_reports(session, deps, comment)
+    return comment
+
+
+def _resolve_reports(session: Session, deps: Deps, comment: Comment) -> int:
+    """Mark the comment's open reports answered; returns how many there were."""
+    result = session.execute(
         sa.update(Report)
         .where(Report.comment_id == comment.id, Report.resolved_at.is_(None))
         .values(resolved_at=deps.clock.now())
         .execution_options(synchronize_session=False)
     )
-    return comment
+    return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult on UPDATE
 
 
 def change_status(

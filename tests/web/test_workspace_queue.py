@@ -307,3 +307,42 @@ def test_a_campaign_shows_as_one_group_and_is_decided_at_once(app: Flask) -> Non
     assert [status_of(app, i) for i in (*members, alone)] == [CommentStatus.SPAM] * 4 + [
         CommentStatus.HELD
     ]
+
+
+def test_keeping_a_reported_comment_dismisses_its_reports(app: Flask) -> None:
+    add_article(app)
+    public_id = post(app.test_client())
+    set_status(app, public_id, CommentStatus.APPROVED)
+    with app.app_context():
+        comment_id = db.session.scalar(sa.select(Comment.id).where(Comment.public_id == public_id))
+        db.session.add(
+            Report(
+                comment_id=comment_id,
+                reason=ReportReason.SPAM,
+                reporter_hash="r1",
+                created_at=LONG_AGO,
+            )
+        )
+        db.session.commit()
+    moderator = signed_in_client(app)
+    page = moderator.get("/moderate/", query_string={"tab": "reported"}).get_data(as_text=True)
+    assert f'id="c-{public_id}"' in page
+    body = decide(moderator, public_id, action="approve")
+    assert body["counts"]["tabs"]["reported"] == 0  # type: ignore[index]
+    assert status_of(app, public_id) is CommentStatus.APPROVED
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(ModerationDecision.id))) == 0
+        assert (
+            db.session.scalar(
+                sa.select(AuditEntry.action).where(AuditEntry.action == "reports_dismissed")
+            )
+            == "reports_dismissed"
+        )
+    # Without open reports, approving an approved comment is still refused.
+    token = csrf_token(moderator, "/moderate/account")
+    again = moderator.post(
+        f"/moderate/comments/{public_id}/decision",
+        data={"csrf_token": token, "action": "approve"},
+        headers=FETCH,
+    )
+    assert again.status_code == 409
