@@ -61,6 +61,7 @@ def test_serve_runs_the_service_and_the_demo_page_then_stops_them(tmp_path: Path
             assert json.load(r)["total"] == 3
         output = (tmp_path / "serve.log").read_text()
         assert "Bearer mod_" in output
+        assert_demo_login_opens_the_workspace(web, output)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(30)
@@ -70,3 +71,24 @@ def test_serve_runs_the_service_and_the_demo_page_then_stops_them(tmp_path: Path
         time.sleep(0.2)
     assert not listening(web)
     assert not listening(demo)
+
+
+def assert_demo_login_opens_the_workspace(port: int, output: str) -> None:
+    """The login printed next to the demo pages signs in to the moderators' workspace."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    found = re.search(r"moderator:\s+(\S+) / (\S+)", output)
+    assert found, output
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    base = f"http://127.0.0.1:{port}/moderate"
+    with opener.open(f"{base}/login") as response:
+        token = re.search(r'name="csrf-token" content="([^"]+)"', response.read().decode())
+    assert token
+    form = {"email": found.group(1), "password": found.group(2), "csrf_token": token.group(1)}
+    with opener.open(f"{base}/login", urllib.parse.urlencode(form).encode()) as response:
+        assert response.url == f"{base}/"
+        assert 'id="queue"' in response.read().decode()
