@@ -14,6 +14,7 @@ from wtforms import HiddenField
 from wtforms import IntegerField
 from wtforms import PasswordField
 from wtforms import SelectField
+from wtforms import SelectMultipleField
 from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
@@ -23,6 +24,7 @@ from wtforms.validators import Optional
 
 from moderation.models import ModeratorRole
 from moderation.services import moderators
+from moderation.services.authors import BlockScope
 from moderation.services.decisions import Action
 from moderation.services.decisions import RejectionReason
 
@@ -151,3 +153,14 @@ class DecisionForm(FlaskForm):  # type: ignore[misc]
         choices=[SelectChoice("fr", _l("French")), SelectChoice("en", _l("English"))],
         default="fr",
     )
+
+
+class AuthorForm(FlaskForm):  # type: ignore[misc]
+    """Trust or block the author of a comment, for some days (empty: no end)."""
+
+    what = SelectField(choices=[SelectChoice("trust", "trust"), SelectChoice("block", "block")])
+    days = IntegerField(validators=[Optional(), NumberRange(1, 3650)])
+    scope = SelectMultipleField(
+        choices=[SelectChoice(s.value, s.value) for s in BlockScope], validate_choice=True
+    )
+    reject_waiting = BooleanField()

@@ -38,6 +38,7 @@ from moderation.web.workspace import bp
 from moderation.web.workspace.auth import moderator_required
 from moderation.web.workspace.auth import signed_in
 from moderation.web.workspace.auth import wants_json
+from moderation.web.workspace.forms import AuthorForm
 from moderation.web.workspace.forms import DecisionForm
 from moderation.web.workspace.forms import QueueSearchForm
 from moderation.web.workspace.labels import DONE_MESSAGES
@@ -147,7 +148,6 @@ def queue() -> str:
         page=page,
         counts=_counts(),
         tabs=[(tab, TAB_LABELS[tab]) for tab in queue_service.Tab],
-        decision_form=DecisionForm(formdata=None),
         base_query=_query_without("cursor", "tab"),
         more_query=_query_without("cursor"),
     )
@@ -163,7 +163,6 @@ def queue_items() -> Response:
         "workspace/_items.html",
         page=page,
         filters=filters,
-        decision_form=DecisionForm(formdata=None),
     )
     return jsonify({"html": html, "next_cursor": page.next_cursor, "count": len(page.items)})
 
@@ -275,30 +274,25 @@ def reveal(public_id: str) -> Response | str:
 @bp.post("/comments/<public_id>/author")
 @moderator_required
 def author_action(public_id: str) -> Response:
-    what = request.form.get("what")
-    raw_days = request.form.get("days", "")
-    days = int(raw_days) if raw_days.isascii() and raw_days.isdigit() else None
-    if raw_days and days is None:
-        raise ValidationFailed([FieldError("days", "invalid_value")])
-    if what == "trust":
-        authors.trust(db.session(), _deps(), public_id, actor=_actor(), days=days)
-        return _done(_("The author is trusted."), [])
-    if what == "block":
-        try:
-            scopes = [authors.BlockScope(s) for s in request.form.getlist("scope")]
-        except ValueError:
-            raise ValidationFailed([FieldError("scope", "invalid_value")]) from None
-        rejected = authors.block(
-            db.session(),
-            _deps(),
-            public_id,
-            actor=_actor(),
-            scopes=scopes,
-            days=days,
-            reject_waiting=request.form.get("reject_waiting") == "1",
+    form = AuthorForm()
+    if not form.validate():
+        raise ValidationFailed(
+            [FieldError(name, "invalid_value") for name in form.errors if name != "csrf_token"]
+            or [FieldError("csrf_token", "invalid_value")]
         )
-        return _done(_("The author is blocked."), rejected)
-    raise ValidationFailed([FieldError("what", "invalid_value")])
+    if form.what.data == "trust":
+        authors.trust(db.session(), _deps(), public_id, actor=_actor(), days=form.days.data)
+        return _done(_("The author is trusted."), [])
+    rejected = authors.block(
+        db.session(),
+        _deps(),
+        public_id,
+        actor=_actor(),
+        scopes=[authors.BlockScope(s) for s in form.scope.data or []],
+        days=form.days.data,
+        reject_waiting=bool(form.reject_waiting.data),
+    )
+    return _done(_("The author is blocked."), rejected)
 
 
 @bp.post("/articles/<path:article_key>/note")
@@ -337,7 +331,6 @@ def _detail(public_id: str, revealed: str | None = None) -> str:
         item=item,
         revealed=revealed,
         explanation=explain_service.explain(db.session(), public_id),
-        decision_form=DecisionForm(formdata=None),
         filters=queue_service.QueueFilter(tab=queue_service.Tab.ALL),
     )
 
