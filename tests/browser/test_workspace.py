@@ -21,6 +21,7 @@ from tests.browser.workspace import log_of
 from tests.browser.workspace import seed_held
 from tests.browser.workspace import sign_in
 from tests.browser.workspace import statuses
+from tests.browser.workspace import wait_ready
 
 REJECTED = CommentStatus.REJECTED
 APPROVED = CommentStatus.APPROVED
@@ -235,6 +236,7 @@ def test_every_main_page_passes_axe_in_both_languages_with_screenshots(
         sign_in(page, live, email, lang)
         for name, path in (*MAIN_PAGES, ("comment", f"/moderate/comments/{ids[0]}")):
             page.goto(f"{live.service}{path}{'&' if '?' in path else '?'}lang={lang}")
+            wait_ready(page)
             expect(page.locator("html")).to_have_attribute("lang", lang)
             if name == "queue":
                 page.locator(f"#c-{ids[0]} details.explain summary").click()

@@ -45,7 +45,12 @@ def sign_in(page: Page, stack: Stack, email: str, lang: str = "fr") -> None:
     page.locator("[name=email]").fill(email)
     page.locator("[name=password]").fill(PASSWORD)
     page.locator("form button[type=submit]").click()
-    expect(page.locator("#queue")).to_be_attached()
+    wait_ready(page)
+
+
+def wait_ready(page: Page) -> None:
+    """Wait until workspace.js has attached its keyboard and form handlers."""
+    expect(page.locator("html[data-workspace-ready]")).to_be_attached()
 
 
 def seed_held(stack: Stack, count: int, key: str = "demo", **fields: object) -> list[str]:
