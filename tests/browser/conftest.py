@@ -114,10 +114,21 @@ def stack(
         wait_port(service_port)
         wait_port(host_port)
         web.wait_for_log("Booting worker", timeout=30)
+        # A first request to each origin pays the cold start (imports, first connections)
+        # here, with a generous bound, rather than inside a test's 10-second navigation.
+        _warm(f"{service}/api/v1/health", f"{service}/moderate/login", f"{host}/")
         yield Stack(backend, settings, build_app(settings), service, host)
     finally:
         page_server.stop()
         web.stop()
+
+
+def _warm(*urls: str) -> None:
+    import urllib.request
+
+    for url in urls:
+        with urllib.request.urlopen(url, timeout=120) as response:
+            response.read()
 
 
 @pytest.fixture
