@@ -18,6 +18,7 @@ from flask.cli import FlaskGroup
 from flask.cli import with_appcontext
 
 from moderation import create_app
+from moderation.cli_webhooks import webhooks_group
 from moderation.config import Settings
 from moderation.db import db
 from moderation.errors import ValidationFailed
@@ -215,8 +216,13 @@ def demo_login() -> None:
 @click.option("--beat/--no-beat", default=False, help="Also run the periodic sweeper.")
 @click.option("--concurrency", default=2, show_default=True)
 @click.option("--loglevel", default="info", show_default=True)
-def worker(beat: bool, concurrency: int, loglevel: str) -> None:
-    """Run a Celery worker for the checks and maintenance queues."""
+@click.option(
+    "--queues",
+    default="",
+    help="Comma-separated queues (checks, maintenance, webhooks); default: all of them.",
+)
+def worker(beat: bool, concurrency: int, loglevel: str, queues: str) -> None:
+    """Run a Celery worker (all queues unless --queues says otherwise)."""
     args = [
         "celery",
         "-A",
@@ -225,6 +231,8 @@ def worker(beat: bool, concurrency: int, loglevel: str) -> None:
         f"--concurrency={concurrency}",
         f"--loglevel={loglevel}",
     ]
+    if queues:
+        args.append(f"--queues={queues}")
     if beat:
         args.append("--beat")
     os.execvp(sys.executable, [sys.executable, "-m", *args])  # noqa: S606 - replaces the CLI
@@ -445,6 +453,9 @@ def end_surge_command(article_key: str) -> None:
     surge.end_surge(db.session(), current_app.extensions["moderation.deps"], article_key)
     db.session.commit()
     click.echo(f"article {article_key}: surge mode off")
+
+
+main.add_command(webhooks_group)
 
 
 if __name__ == "__main__":

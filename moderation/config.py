@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import ipaddress
 import os
 import re
 import secrets
@@ -104,6 +105,15 @@ class Settings:
     default_locale: str = "fr"
     timezone: str = "Europe/Paris"
     instance_dir: str = "instance"
+    #: Networks a webhook may reach although they are not public (tests: 127.0.0.1/32).
+    webhook_allowed_networks: tuple[str, ...] = ()
+    webhook_connect_timeout_seconds: float = 3.0
+    webhook_timeout_seconds: float = 15.0
+    webhook_disable_after_days: float = 5.0
+    webhook_sweep_interval_seconds: float = 5.0
+    webhook_log_days: int = 30
+    #: Attempts in flight at once per endpoint: a slow receiver holds no more workers.
+    webhook_max_in_flight: int = 1
 
     @property
     def is_production(self) -> bool:
@@ -196,6 +206,13 @@ class Settings:
             default_locale=get.str_("DEFAULT_LOCALE", "fr"),
             timezone=get.str_("TIMEZONE", "Europe/Paris"),
             instance_dir=str(instance),
+            webhook_allowed_networks=get.list_("WEBHOOK_ALLOWED_NETWORKS"),
+            webhook_connect_timeout_seconds=get.float_("WEBHOOK_CONNECT_TIMEOUT_SECONDS", 3.0),
+            webhook_timeout_seconds=get.float_("WEBHOOK_TIMEOUT_SECONDS", 15.0),
+            webhook_disable_after_days=get.float_("WEBHOOK_DISABLE_AFTER_DAYS", 5.0),
+            webhook_sweep_interval_seconds=get.float_("WEBHOOK_SWEEP_INTERVAL_SECONDS", 5.0),
+            webhook_log_days=get.int_("WEBHOOK_LOG_DAYS", 30),
+            webhook_max_in_flight=get.int_("WEBHOOK_MAX_IN_FLIGHT", 1),
         )
         settings.validate()
         return settings
@@ -229,6 +246,29 @@ class Settings:
                     f"MODERATION_ALLOWED_SITES: {site!r} is not a host name or an origin "
                     "such as https://www.journal.fr"
                 )
+        self._validate_webhooks()
+
+    def _validate_webhooks(self) -> None:
+        for network in self.webhook_allowed_networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ConfigError(
+                    f"MODERATION_WEBHOOK_ALLOWED_NETWORKS: {network!r} is not an address or "
+                    "a network such as 10.0.0.0/8"
+                ) from None
+        if not 0 < self.webhook_connect_timeout_seconds <= self.webhook_timeout_seconds <= 60:
+            raise ConfigError(
+                "MODERATION_WEBHOOK_CONNECT_TIMEOUT_SECONDS must be above 0 and at most "
+                "WEBHOOK_TIMEOUT_SECONDS, itself at most 60"
+            )
+        if self.webhook_max_in_flight < 1:
+            raise ConfigError("MODERATION_WEBHOOK_MAX_IN_FLIGHT must be 1 or more")
+        if self.webhook_sweep_interval_seconds <= 0 or self.webhook_disable_after_days <= 0:
+            raise ConfigError(
+                "MODERATION_WEBHOOK_SWEEP_INTERVAL_SECONDS and WEBHOOK_DISABLE_AFTER_DAYS "
+                "must be above 0"
+            )
 
 
 _SITE = re.compile(r"(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?")

@@ -68,3 +68,23 @@ class TransientError(ModerationError):
 
 class PermanentError(ModerationError):
     """An outside service refused for good: record and stop."""
+
+
+class PermissionDenied(ModerationError):
+    """The moderator is known but their role does not allow this (admins only)."""
+
+
+class WebhookNotFound(ModerationError):
+    """No webhook endpoint or delivery has that id."""
+
+
+class WebhookUrlRefused(ModerationError):
+    """A webhook address the service will not call (SSRF guard).
+
+    ``code`` says why, for the field message: ``url_scheme``, ``url_credentials``,
+    ``url_invalid``, ``url_host``, ``url_unresolvable``, ``url_address`` or ``url_http``.
+    """
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code

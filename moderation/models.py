@@ -395,3 +395,123 @@ class RejectionExplanation(Base):
     text_en: Mapped[str] = mapped_column(sa.String(1000), default="")
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("moderators.id"))
     updated_at: Mapped[dt.datetime]
+
+
+class WebhookFormat(StrEnum):
+    """How a webhook endpoint wants its messages."""
+
+    #: ``{"type", "timestamp", "data"}`` signed per the Standard Webhooks specification.
+    STANDARD = "standard"
+    #: ``{"text": ...}``, readable in a Slack (or compatible) channel.
+    SLACK = "slack"
+
+
+class WebhookEndpoint(Base):
+    """A receiver of the events, registered by an admin.
+
+    ``event_types`` empty means every type. ``secret`` signs every message; after a
+    rotation ``previous_secret`` also signs until ``previous_secret_expires_at``.
+    ``failing_since`` is the first failure since the last success: an endpoint failing
+    for too long is disabled (``disabled_reason``) and shown as such to admins.
+    """
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(sa.String(2000))
+    description: Mapped[str] = mapped_column(sa.String(500), default="")
+    event_types: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    format: Mapped[WebhookFormat] = mapped_column(_enum(WebhookFormat))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    include_email: Mapped[bool] = mapped_column(default=False)
+    secret: Mapped[str] = mapped_column(sa.String(100))
+    previous_secret: Mapped[str | None] = mapped_column(sa.String(100))
+    previous_secret_expires_at: Mapped[dt.datetime | None]
+    #: Why the service turned the endpoint off (``gone``: it answered 410; ``failing``).
+    disabled_reason: Mapped[str | None] = mapped_column(sa.String(16))
+    disabled_at: Mapped[dt.datetime | None]
+    failing_since: Mapped[dt.datetime | None]
+    last_success_at: Mapped[dt.datetime | None]
+    created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("moderators.id"))
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # waiting for its next attempt, or being attempted
+    DELIVERED = "delivered"
+    FAILED = "failed"  # out of attempts, or its endpoint was turned off
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint: the message, its state and its retry schedule.
+
+    ``message_id`` is the ``webhook-id`` header, the same for every attempt so receivers
+    can de-duplicate. The schedule lives here, not in the broker: ``next_attempt_at`` is
+    when the next attempt is due, ``claimed_until`` the lease of an attempt in flight,
+    ``published_at`` when a task was last published for it (the sweeper publishes again
+    a due delivery nobody took in time). ``payload`` is the event's snapshot, taken in the
+    transaction that caused it.
+    """
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        # Fan-out writes at most one delivery per event and endpoint (test messages have
+        # no event, and NULLs never collide).
+        sa.UniqueConstraint("event_id", "endpoint_id", name="uq_webhook_deliveries_event"),
+        # The sweeper: due deliveries of every endpoint.
+        sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        # One endpoint's next due delivery (its pending rows, however long its log), and
+        # its failed ones since a date.
+        sa.Index(
+            "ix_webhook_deliveries_endpoint_status", "endpoint_id", "status", "next_attempt_at"
+        ),
+        # One endpoint's attempts in flight (the few rows with a live lease).
+        sa.Index("ix_webhook_deliveries_endpoint_lease", "endpoint_id", "claimed_until"),
+        # One endpoint's delivery log, newest first.
+        sa.Index("ix_webhook_deliveries_endpoint_log", "endpoint_id", "id"),
+        sa.Index("ix_webhook_deliveries_finished", "finished_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    endpoint_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("webhook_endpoints.id", ondelete="CASCADE")
+    )
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id", ondelete="SET NULL"))
+    event_type: Mapped[str] = mapped_column(sa.String(50))
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus))
+    #: Attempts made in all (numbers the attempt log).
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: Failed attempts since the delivery was (re)started: the position in the schedule.
+    failures: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime | None]
+    claimed_until: Mapped[dt.datetime | None]
+    published_at: Mapped[dt.datetime | None]
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[dt.datetime]
+    delivered_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+
+
+class WebhookAttempt(Base):
+    """One HTTP attempt of a delivery, for the delivery log."""
+
+    __tablename__ = "webhook_attempts"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int]
+    started_at: Mapped[dt.datetime]
+    status_code: Mapped[int | None]
+    latency_ms: Mapped[int] = mapped_column(default=0)
+    #: What went wrong, in a stable code (``timeout``, ``refused_address`` ...) or None.
+    error: Mapped[str | None] = mapped_column(sa.String(200))
+    #: The first 2 KB of the response body, as text.
+    response_excerpt: Mapped[str] = mapped_column(sa.Text, default="")

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 TASK_CLASSIFY_COMMENT = "moderation.classify_comment"
 TASK_SWEEP_OUTBOX = "moderation.sweep_outbox"
+TASK_DELIVER_WEBHOOK = "moderation.deliver_webhook"
+TASK_SWEEP_WEBHOOKS = "moderation.sweep_webhooks"
 
 #: Every task the workers must register.
-TASK_NAMES = frozenset({TASK_CLASSIFY_COMMENT, TASK_SWEEP_OUTBOX})
+TASK_NAMES = frozenset(
+    {TASK_CLASSIFY_COMMENT, TASK_SWEEP_OUTBOX, TASK_DELIVER_WEBHOOK, TASK_SWEEP_WEBHOOKS}
+)
 
 #: One queue per family of work, so that slow work of one kind (a webhook receiver that
 #: hangs, a retraining) can never delay the comment checks.
@@ -19,4 +23,10 @@ QUEUE_CHECKS = "checks"
 QUEUE_MAINTENANCE = "maintenance"
 QUEUE_WEBHOOKS = "webhooks"
 
-TASK_QUEUES = {TASK_CLASSIFY_COMMENT: QUEUE_CHECKS, TASK_SWEEP_OUTBOX: QUEUE_MAINTENANCE}
+TASK_QUEUES = {
+    TASK_CLASSIFY_COMMENT: QUEUE_CHECKS,
+    TASK_SWEEP_OUTBOX: QUEUE_MAINTENANCE,
+    TASK_DELIVER_WEBHOOK: QUEUE_WEBHOOKS,
+    # The webhook sweeper only publishes: it must not wait behind slow deliveries.
+    TASK_SWEEP_WEBHOOKS: QUEUE_MAINTENANCE,
+}

@@ -28,6 +28,9 @@ from tests.backends import postgres_url_with_schema
 from tests.processes import Process
 from tests.processes import celery_worker
 
+#: The webhook tests' fixtures (``rig``), available to every test module.
+pytest_plugins = ("tests.webhook_helpers",)
+
 SHARED_DATA = Path(
     os.environ.get(
         "MODERATION_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -46,6 +46,17 @@ def settings_env(settings: Settings) -> dict[str, str]:
             "MODERATION_TRUSTED_PROXIES": str(settings.trusted_proxies),
             "MODERATION_DEFAULT_LOCALE": settings.default_locale,
             "MODERATION_TIMEZONE": settings.timezone,
+            "MODERATION_SITE_URL": settings.site_url,
+            "MODERATION_WEBHOOK_ALLOWED_NETWORKS": ",".join(settings.webhook_allowed_networks),
+            "MODERATION_WEBHOOK_CONNECT_TIMEOUT_SECONDS": str(
+                settings.webhook_connect_timeout_seconds
+            ),
+            "MODERATION_WEBHOOK_TIMEOUT_SECONDS": str(settings.webhook_timeout_seconds),
+            "MODERATION_WEBHOOK_SWEEP_INTERVAL_SECONDS": str(
+                settings.webhook_sweep_interval_seconds
+            ),
+            "MODERATION_WEBHOOK_DISABLE_AFTER_DAYS": str(settings.webhook_disable_after_days),
+            "MODERATION_WEBHOOK_MAX_IN_FLIGHT": str(settings.webhook_max_in_flight),
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -109,7 +120,14 @@ class Process:
             self.kill()
 
 
-def celery_worker(settings: Settings, log_path: Path, *, beat: bool = True) -> Process:
+def celery_worker(
+    settings: Settings,
+    log_path: Path,
+    *,
+    beat: bool = True,
+    concurrency: int = 1,
+    queues: str = "",
+) -> Process:
     args = [
         sys.executable,
         "-m",
@@ -117,12 +135,14 @@ def celery_worker(settings: Settings, log_path: Path, *, beat: bool = True) -> P
         "-A",
         "workers.main",
         "worker",
-        "--concurrency=1",
+        f"--concurrency={concurrency}",
         "--loglevel=info",
         "--without-gossip",
         "--without-mingle",
         f"--hostname=test-{os.getpid()}-{time.monotonic_ns()}@%h",
     ]
+    if queues:
+        args.append(f"--queues={queues}")
     if beat:
         args += ["--beat", f"--schedule={Path(settings.instance_dir) / 'beat-schedule'}"]
     return Process(args, settings_env(settings), log_path)

@@ -89,6 +89,7 @@ LEAF_STDLIB = frozenset(
         "secrets",
         "pathlib",
         "zoneinfo",
+        "ipaddress",
     }
 )
 
@@ -123,6 +124,8 @@ LAYERS: tuple[Layer, ...] = (
     Layer("moderation.config", internal=(), stdlib=LEAF_STDLIB),
     Layer("moderation.errors", internal=(), stdlib=LEAF_STDLIB),
     Layer("moderation.tasks", internal=(), stdlib=LEAF_STDLIB),
+    # The words for the domain's codes: Flask-Babel only, shared by web and workers.
+    Layer("moderation.wording", internal=(), external=("flask_babel",)),
     Layer("moderation.sanitize", internal=("moderation.errors",), external=("nh3",)),
     Layer("moderation.validation", internal=("moderation.errors",), external=("email_validator",)),
     Layer(
@@ -154,6 +157,7 @@ LAYERS: tuple[Layer, ...] = (
             "kombu",
             "redis",
             "httpx",
+            "h11",
             "akismet",
             "standardwebhooks",
             "numpy",
@@ -202,6 +206,7 @@ LAYERS: tuple[Layer, ...] = (
         "moderation.web",
         internal=(
             "moderation.web",
+            "moderation.wording",
             "moderation.services",
             "moderation.pipeline",
             "moderation.models",
@@ -231,8 +236,9 @@ LAYERS: tuple[Layer, ...] = (
             "moderation.sanitize",
             "moderation.validation",
             "moderation.integrations",
+            "moderation.wording",
         ),
-        external=("celery", "kombu", "flask", "sqlalchemy"),
+        external=("celery", "kombu", "flask", "flask_babel", "sqlalchemy"),
     ),
     # The process edges: they assemble everything and are imported by nothing above.
     Layer("moderation.demo_host", internal=(), stdlib=None),
@@ -242,6 +248,12 @@ LAYERS: tuple[Layer, ...] = (
         external=("click", "flask", "sqlalchemy"),
     ),
     Layer("moderation.wsgi", internal=("moderation",), external=("flask",)),
+    # The `moderation webhooks` commands, kept beside cli.py to keep it under its size.
+    Layer(
+        "moderation.cli_webhooks",
+        internal=("moderation",),
+        external=("click", "flask", "sqlalchemy"),
+    ),
 )
 #: The root package's factory assembles the services (and, through the composition root,
 #: the integrations); it imports the web inside a function, on purpose, and nothing else.

@@ -47,16 +47,17 @@ def command_text(service: dict[str, Any]) -> str:
 
 def test_compose_has_the_production_services() -> None:
     services = compose()["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    assert set(services) == {"postgres", "redis", "web", "worker", "webhooks", "beat"}
     assert services["postgres"]["image"].startswith("postgres:")
     assert services["redis"]["image"].startswith("redis:")
     assert "noeviction" in command_text(services["redis"])
-    images = {services[name]["image"] for name in ("web", "worker", "beat")}
+    images = {services[name]["image"] for name in ("web", "worker", "webhooks", "beat")}
     assert len(images) == 1, "web, worker and beat share one image"
     assert "moderation.wsgi:app" in command_text(services["web"])
     assert "db upgrade" in command_text(services["web"])
     assert "workers.main worker" in command_text(services["worker"])
     assert "workers.main beat" in command_text(services["beat"])
+    assert command_text(services["webhooks"]).endswith("-Q webhooks")
     environment = services["web"]["environment"]
     assert environment["MODERATION_ENV"] == "production"
     assert "MODERATION_SECRET_KEY" in environment

@@ -15,6 +15,7 @@ from typing import Any
 from celery import Celery
 from celery import Task
 from flask import Flask
+from flask_babel import Babel
 from kombu import Queue
 
 from moderation import create_app
@@ -47,6 +48,9 @@ def make_celery(settings: Settings, flask_app: Flask | None = None) -> Celery[An
     """Build the worker/beat application for ``settings``."""
     app: Celery[Any] = Celery("moderation", task_cls=AppContextTask, set_as_current=True)
     app.flask_app = flask_app or create_app(settings, with_web=False)  # type: ignore[attr-defined]
+    if "babel" not in app.flask_app.extensions:  # type: ignore[attr-defined]
+        # Webhook messages are worded in the site's language, without a request.
+        Babel(app.flask_app, default_domain="messages")  # type: ignore[attr-defined]
     schedule_file = Path(settings.instance_dir) / "celerybeat-schedule"
     app.conf.update(
         broker_url=settings.broker_url,
@@ -66,7 +70,11 @@ def make_celery(settings: Settings, flask_app: Flask | None = None) -> Celery[An
         # sweeper re-publishes its work once the lease has run out.
         task_reject_on_worker_lost=False,
         worker_cancel_long_running_tasks_on_connection_loss=True,
-        task_queues=[Queue(tasks.QUEUE_CHECKS), Queue(tasks.QUEUE_MAINTENANCE)],
+        task_queues=[
+            Queue(tasks.QUEUE_CHECKS),
+            Queue(tasks.QUEUE_MAINTENANCE),
+            Queue(tasks.QUEUE_WEBHOOKS),
+        ],
         task_default_queue=tasks.QUEUE_CHECKS,
         task_routes={name: {"queue": queue} for name, queue in tasks.TASK_QUEUES.items()},
         worker_hijack_root_logger=False,
@@ -76,14 +84,22 @@ def make_celery(settings: Settings, flask_app: Flask | None = None) -> Celery[An
                 "task": tasks.TASK_SWEEP_OUTBOX,
                 "schedule": dt.timedelta(seconds=settings.sweep_interval_seconds),
                 "options": {"queue": tasks.QUEUE_MAINTENANCE, "expires": 300},
-            }
+            },
+            # Retries are due at their time: this sweep runs often (it is one indexed query).
+            "sweep-webhooks": {
+                "task": tasks.TASK_SWEEP_WEBHOOKS,
+                "schedule": dt.timedelta(seconds=settings.webhook_sweep_interval_seconds),
+                "options": {"queue": tasks.QUEUE_MAINTENANCE, "expires": 60},
+            },
         },
         timezone="UTC",
         enable_utc=True,
     )
     from workers import checks
     from workers import maintenance
+    from workers import webhooks
 
     checks.register(app)
     maintenance.register(app)
+    webhooks.register(app)
     return app

@@ -127,6 +127,7 @@ def set_open(
         events.emit(
             session,
             events.EventType.ARTICLE_CLOSED,
+            deps=deps,
             now=deps.clock.now(),
             article_id=article.id,
             moderator_id=moderator_id,

@@ -105,7 +105,7 @@ def submit_comment(
     )
     session.add(comment)
     session.flush()
-    events.emit(session, events.EventType.COMMENT_CREATED, now=now, comment=comment)
+    events.emit(session, events.EventType.COMMENT_CREATED, deps=deps, now=now, comment=comment)
     submission = pipeline.Submission(
         text=text,
         html=html,

@@ -314,6 +314,7 @@ def change_status(
     events.emit(
         session,
         events.STATUS_EVENTS[target],
+        deps=deps,
         now=now,
         comment=comment,
         moderator_id=actor.moderator_id,

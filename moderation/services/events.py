@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from moderation.models import Comment
 from moderation.models import CommentStatus
 from moderation.models import Event
+from moderation.services.ports import Deps
 
 
 class EventType(StrEnum):
@@ -46,13 +47,17 @@ def emit(
     session: Session,
     type_: EventType,
     *,
+    deps: Deps,
     now: dt.datetime,
     comment: Comment | None = None,
     article_id: int | None = None,
     moderator_id: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> Event:
-    """Record one event in the caller's transaction."""
+    """Record one event, and its webhook deliveries, in the caller's transaction."""
+    # Imported here: the webhook service reads the event types defined in this module.
+    from moderation.services import webhooks
+
     event = Event(
         type=type_.value,
         comment_id=comment.id if comment is not None else None,
@@ -62,4 +67,5 @@ def emit(
         created_at=now,
     )
     session.add(event)
+    webhooks.fan_out(session, deps, event, comment)
     return event

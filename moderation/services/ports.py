@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -68,6 +69,45 @@ class NullCache:
         return None
 
 
+class WebhookOutcome(Protocol):
+    """What one webhook attempt came to (``status_code`` ``None``: no answer read)."""
+
+    @property
+    def status_code(self) -> int | None: ...
+
+    @property
+    def latency_ms(self) -> int: ...
+
+    @property
+    def error(self) -> str | None: ...
+
+    @property
+    def excerpt(self) -> str: ...
+
+    @property
+    def retry_after_seconds(self) -> float | None: ...
+
+
+class WebhookSender(Protocol):
+    """Checks webhook addresses (SSRF guard) and sends signed messages to them."""
+
+    def check(self, url: str) -> None:
+        """:raises moderation.errors.WebhookUrlRefused:"""
+        ...
+
+    def send(
+        self,
+        url: str,
+        body: bytes,
+        *,
+        message_id: str,
+        timestamp: dt.datetime,
+        secrets: Sequence[str],
+    ) -> WebhookOutcome:
+        """One attempt; never raises for the receiver's behaviour (it is in the outcome)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Deps:
     """Everything a use case needs besides the session, built once by ``wiring``."""
@@ -79,3 +119,4 @@ class Deps:
     rules: tuple[Rule, ...]
     classifiers: tuple[Classifier, ...]
     policy: Policy
+    webhook_sender: WebhookSender

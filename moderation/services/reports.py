@@ -49,6 +49,7 @@ def file_report(session: Session, deps: Deps, public_id: str, reason: str, repor
     events.emit(
         session,
         events.EventType.COMMENT_REPORTED,
+        deps=deps,
         now=now,
         comment=comment,
         payload={"reason": chosen.value},

@@ -82,6 +82,7 @@ def evaluate_surge(session: Session, deps: Deps, article: Article) -> bool:
     events.emit(
         session,
         events.EventType.ARTICLE_SURGE,
+        deps=deps,
         now=now,
         article_id=article.id,
         payload={
@@ -114,6 +115,7 @@ def end_surge(
         events.emit(
             session,
             events.EventType.ARTICLE_SURGE_ENDED,
+            deps=deps,
             now=now,
             article_id=article.id,
             moderator_id=moderator_id,

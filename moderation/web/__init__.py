@@ -14,6 +14,7 @@ from moderation.web import embed
 from moderation.web import moderation_api
 from moderation.web import openapi
 from moderation.web import pages
+from moderation.web import webhooks_api
 from moderation.web.cors import add_cors_headers
 from moderation.web.errors import register_error_handlers
 from moderation.web.i18n import FIELD_LABELS
@@ -45,6 +46,7 @@ def register_web(app: Flask, settings: Settings) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(embed.bp)
     init_workspace(app, settings)
+    app.register_blueprint(webhooks_api.bp)
     register_error_handlers(app)
     # Registered first, so it runs last: headers are added before the commit decides.
     app.after_request(commit_or_roll_back)

@@ -111,6 +111,16 @@ def register_error_handlers(app: Flask) -> None:
             headers={"WWW-Authenticate": 'Bearer realm="moderation"'},
         )
 
+    @app.errorhandler(errors.PermissionDenied)
+    def _forbidden(exc: errors.PermissionDenied) -> Response:
+        return problem(403, "forbidden", _("This requires an administrator."))
+
+    @app.errorhandler(errors.WebhookNotFound)
+    def _webhook_missing(exc: errors.WebhookNotFound) -> Response:
+        return problem(
+            404, "webhook-not-found", _("This webhook endpoint or delivery does not exist.")
+        )
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
         status = exc.code or 500

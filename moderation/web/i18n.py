@@ -1,7 +1,8 @@
 """The reader's language, and the words for every error and reason code.
 
 The domain speaks in codes (``FieldError.code``, rule reason codes); this module holds the
-one table that words them, through Flask-Babel so both catalogs (fr, en) translate them.
+tables that word them for the web, through Flask-Babel so both catalogs (fr, en) translate
+them. Reason codes are worded in ``moderation.wording``, which the workers share.
 """
 
 from __future__ import annotations
@@ -13,6 +14,11 @@ from flask_babel import LazyString
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 
+# The reason wording is shared with the workers (webhook messages): it lives in
+# ``moderation.wording``, and the pages use it from here as before.
+from moderation.wording import REASON_MESSAGES as REASON_MESSAGES
+from moderation.wording import reason_summary as reason_summary
+
 SUPPORTED_LOCALES = ("fr", "en")
 
 FIELD_LABELS: dict[str, LazyString] = {
@@ -21,6 +27,15 @@ FIELD_LABELS: dict[str, LazyString] = {
     "website": _l("Website"),
     "body": _l("Comment"),
     "parent_id": _l("Reply to"),
+    "url": _l("Address"),
+    "description": _l("Description"),
+    "event_types": _l("Events"),
+    "format": _l("Format"),
+    "is_active": _l("Active"),
+    "include_email": _l("Include the author’s email"),
+    "grace_hours": _l("Grace period (hours)"),
+    "since": _l("Since"),
+    "status": _l("Status"),
 }
 
 FIELD_MESSAGES: dict[str, LazyString] = {
@@ -38,47 +53,20 @@ FIELD_MESSAGES: dict[str, LazyString] = {
     "wrong_password": _l("This is not your current password."),
     "already_taken": _l("An account already uses this address."),
     "last_admin": _l("The desk must keep at least one active administrator."),
-}
-
-REASON_MESSAGES: dict[str, LazyString] = {
-    "honeypot_filled": _l("Hidden field filled in (automated submission)"),
-    "blocked_email": _l("Email address on the block list (%(action)s, entry %(entry_id)s)"),
-    "blocked_email_domain": _l("Email domain %(domain)s is blocked"),
-    "blocked_ip": _l("IP address on the block list (%(action)s, entry %(entry_id)s)"),
-    "blocked_network": _l("Network on the block list (%(action)s, entry %(entry_id)s)"),
-    "allow_listed": _l("Author on the allow list (entry %(entry_id)s): soft checks skipped"),
-    "disposable_email": _l("Throwaway email address (%(domain)s)"),
-    "blocked_link_domain": _l("Link to a blocked domain: %(domain)s"),
-    "blocked_website_domain": _l("Website on a blocked domain: %(domain)s"),
-    "too_many_links": _l("%(count)s links (limit %(limit)s)"),
-    "banned_word": _l("Banned word “%(word)s”"),
-    "held_word": _l("Word to review “%(word)s”"),
-    "flagged_word": _l("Flagged word “%(word)s”"),
-    "campaign": _l(
-        "Part of a campaign: %(similar)s similar comments on %(articles)s articles "
-        "by %(authors)s authors"
+    "url_scheme": _l("Use an address starting with https://."),
+    "url_invalid": _l("This is not a usable web address."),
+    "url_credentials": _l("The address must not contain a user name or password."),
+    "url_host": _l("This host name is reserved for local networks and cannot be used."),
+    "url_unresolvable": _l("This host name could not be found."),
+    "url_address": _l(
+        "This address leads to a private, local or reserved network: it is not allowed."
     ),
-    "premoderation_all": _l("Premoderation: every comment is reviewed"),
-    "premoderation_links": _l("Premoderation: comments with links are reviewed"),
-    "premoderation_first_time": _l("Premoderation: first comment from this author"),
-    "surge": _l("Surge of comments on this article: every comment is reviewed"),
-    "flood_author": _l("%(count)s recent comments from this author (limit %(limit)s)"),
-    "flood_ip": _l("%(count)s recent comments from this address (limit %(limit)s)"),
-    "trusted_author": _l("Trusted author (%(approved)s approved comments): soft checks skipped"),
-    "poor_reputation": _l("%(rejected)s of %(total)s recent comments refused (%(rate)s%%)"),
-    "typed_too_fast": _l("Sent %(seconds)s s after the form opened (at least %(minimum)s s)"),
-    "shouting": _l("Written in capitals (%(percent)s%% of letters)"),
-    "gibberish_repeats": _l("Mostly repeated characters (%(percent)s%%)"),
-    "gibberish_no_vowels": _l("Word without vowels “%(word)s”"),
-    "gibberish_low_entropy": _l("Letters too repetitive to be text (entropy %(entropy)s)"),
-    "language_not_accepted": _l("Written in %(language)s; accepted: %(accepted)s"),
-    "score_above_hold": _l("Classifier score for %(label)s above %(threshold)s: held"),
-    "score_above_reject": _l("Classifier score for %(label)s above %(threshold)s: refused"),
-    "check_failed": _l("Automatic check failed %(attempts)s times"),
-    "moderator_action": _l("Moderator decision"),
-    "undo": _l("Moderator undid their previous decision"),
+    "url_http": _l("Use https:// (plain http is only allowed for the configured networks)."),
+    "endpoint_disabled": _l("This endpoint is turned off: turn it on first."),
+    "event_types_slack": _l(
+        "A Slack endpoint can receive only held and reported comments, surges and tests."
+    ),
 }
-
 
 #: The comment count heading, singular and plural (extracted from the page templates).
 COUNT_PLURAL = ("%(num)d comment", "%(num)d comments")
@@ -153,19 +141,3 @@ def select_locale() -> str:
 def field_message(code: str, params: dict[str, int | str]) -> str:
     template = FIELD_MESSAGES.get(code, FIELD_MESSAGES["invalid_value"])
     return str(template) % params if params else str(template)
-
-
-def reason_summary(reasons: list[dict[str, object]]) -> str:
-    """One line for moderators, in their language: « Mot interdit « x » ; 3 liens »."""
-    parts = []
-    for reason in reasons:
-        code = str(reason.get("code", ""))
-        template = REASON_MESSAGES.get(code)
-        if template is None:
-            continue
-        params = reason.get("params") or {}
-        try:
-            parts.append(str(template) % params)
-        except (KeyError, TypeError, ValueError):
-            parts.append(str(template))
-    return " ; ".join(parts)

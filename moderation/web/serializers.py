@@ -8,6 +8,9 @@ from typing import Any
 from moderation.models import Article
 from moderation.models import Comment
 from moderation.models import ModerationDecision
+from moderation.models import WebhookAttempt
+from moderation.models import WebhookDelivery
+from moderation.models import WebhookEndpoint
 from moderation.services.comments import ThreadNode
 from moderation.services.comments import ThreadPage
 from moderation.services.queue import QueueItem
@@ -110,4 +113,53 @@ def decision(entry: ModerationDecision) -> dict[str, Any]:
         "summary": reason_summary(entry.reasons or []),
         "policy_version": entry.policy_version,
         "at": timestamp(entry.created_at),
+    }
+
+
+def webhook_endpoint(endpoint: WebhookEndpoint, now: dt.datetime) -> dict[str, Any]:
+    """An endpoint for admins; never its secrets (shown once, on creation and rotation)."""
+    rotating = endpoint.previous_secret_expires_at
+    return {
+        "id": endpoint.id,
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "event_types": list(endpoint.event_types),
+        "format": endpoint.format.value,
+        "is_active": endpoint.is_active,
+        "include_email": endpoint.include_email,
+        "disabled_reason": endpoint.disabled_reason,
+        "disabled_at": timestamp(endpoint.disabled_at),
+        "failing_since": timestamp(endpoint.failing_since),
+        "last_success_at": timestamp(endpoint.last_success_at),
+        "previous_secret_valid_until": timestamp(rotating) if rotating and rotating > now else None,
+        "created_at": timestamp(endpoint.created_at),
+        "updated_at": timestamp(endpoint.updated_at),
+    }
+
+
+def webhook_delivery(delivery: WebhookDelivery) -> dict[str, Any]:
+    return {
+        "id": delivery.id,
+        "webhook_id": delivery.message_id,
+        "endpoint_id": delivery.endpoint_id,
+        "event_type": delivery.event_type,
+        "status": delivery.status.value,
+        "attempts": delivery.attempts,
+        "next_attempt_at": timestamp(delivery.next_attempt_at),
+        "last_status_code": delivery.last_status_code,
+        "last_error": delivery.last_error,
+        "created_at": timestamp(delivery.created_at),
+        "delivered_at": timestamp(delivery.delivered_at),
+        "finished_at": timestamp(delivery.finished_at),
+    }
+
+
+def webhook_attempt(attempt: WebhookAttempt) -> dict[str, Any]:
+    return {
+        "number": attempt.number,
+        "started_at": timestamp(attempt.started_at),
+        "status_code": attempt.status_code,
+        "latency_ms": attempt.latency_ms,
+        "error": attempt.error,
+        "response_excerpt": attempt.response_excerpt,
     }

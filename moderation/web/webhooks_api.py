@@ -1,0 +1,207 @@
+"""Admin JSON API for webhooks (``/api/v1/admin/webhooks``): an admin's API token only.
+
+Endpoints (register, change, rotate the secret, send a test), their delivery log with
+every attempt, and redelivery. Views parse the request, call one service and serialize;
+the field checks (the SSRF guard among them) are the services' own, shared with the CLI
+and the workspace pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint
+from flask import Response
+from flask import current_app
+from flask import g
+from flask import json
+from flask import request
+
+from moderation.db import db
+from moderation.errors import FieldError
+from moderation.errors import PermissionDenied
+from moderation.errors import ValidationFailed
+from moderation.models import DeliveryStatus
+from moderation.models import ModeratorRole
+from moderation.services import moderators
+from moderation.services import webhook_delivery
+from moderation.services import webhooks
+from moderation.services.ports import Deps
+from moderation.web import serializers
+
+bp = Blueprint("webhooks_api", __name__, url_prefix="/api/v1/admin/webhooks")
+
+MAX_PAGE_SIZE = 200
+
+
+def _deps() -> Deps:
+    return current_app.extensions["moderation.deps"]  # type: ignore[no-any-return]
+
+
+def _now() -> dt.datetime:
+    return _deps().clock.now()
+
+
+@bp.before_request
+def _authenticate() -> None:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, raw = header.partition(" ")
+    moderator = moderators.authenticate_token(
+        db.session(), raw.strip() if scheme.lower() == "bearer" else None, _now()
+    )
+    if moderator.role is not ModeratorRole.ADMIN:
+        raise PermissionDenied()
+    g.moderator = moderator
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    # Answers may carry a secret (creation, rotation): never let a cache keep them.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return current_app.response_class(json.dumps(data), status=status, mimetype="application/json")
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if data is None and not request.data:
+        return {}
+    if not isinstance(data, dict):
+        raise ValidationFailed([FieldError("body", "invalid_type")])
+    return data
+
+
+def _endpoint(endpoint_id: int) -> dict[str, Any]:
+    endpoint = webhooks.get_endpoint(db.session(), endpoint_id)
+    return serializers.webhook_endpoint(endpoint, _now())
+
+
+@bp.get("/event-types")
+def event_types() -> Response:
+    """The types an endpoint may subscribe to (a Slack endpoint: the second list)."""
+    return _json(
+        {"event_types": list(webhooks.EVENT_TYPES), "slack": list(webhooks.SLACK_EVENT_TYPES)}
+    )
+
+
+@bp.get("/endpoints")
+def list_endpoints() -> Response:
+    """Every endpoint, those the service turned off first."""
+    now = _now()
+    rows = webhooks.list_endpoints(db.session())
+    return _json({"endpoints": [serializers.webhook_endpoint(e, now) for e in rows]})
+
+
+@bp.post("/endpoints")
+def create_endpoint() -> Response:
+    """Register an endpoint; the answer carries its secret, shown this once."""
+    fields = webhooks.parse_fields(_body(), creating=True)
+    endpoint, secret = webhooks.create_endpoint(
+        db.session(), _deps(), fields, created_by=g.moderator.id
+    )
+    data = serializers.webhook_endpoint(endpoint, _now())
+    return _json({"endpoint": data, "secret": secret}, 201)
+
+
+@bp.get("/endpoints/<int:endpoint_id>")
+def endpoint_detail(endpoint_id: int) -> Response:
+    return _json(_endpoint(endpoint_id))
+
+
+@bp.patch("/endpoints/<int:endpoint_id>")
+def update_endpoint(endpoint_id: int) -> Response:
+    """Change some fields; ``"is_active": true`` turns a disabled endpoint on again."""
+    fields = webhooks.parse_fields(_body(), creating=False)
+    endpoint = webhooks.update_endpoint(db.session(), _deps(), endpoint_id, fields)
+    return _json(serializers.webhook_endpoint(endpoint, _now()))
+
+
+@bp.delete("/endpoints/<int:endpoint_id>")
+def delete_endpoint(endpoint_id: int) -> Response:
+    webhooks.delete_endpoint(db.session(), endpoint_id)
+    return current_app.response_class(status=204)
+
+
+@bp.post("/endpoints/<int:endpoint_id>/secret")
+def rotate_secret(endpoint_id: int) -> Response:
+    """A new secret; the old one keeps signing for ``grace_hours`` (default 24)."""
+    hours = _body().get("grace_hours", 24)
+    if isinstance(hours, bool) or not isinstance(hours, int | float):
+        raise ValidationFailed([FieldError("grace_hours", "invalid_value")])
+    secret = webhooks.rotate_secret(
+        db.session(), _deps(), endpoint_id, dt.timedelta(hours=float(hours))
+    )
+    return _json({"secret": secret, "endpoint": _endpoint(endpoint_id)})
+
+
+@bp.post("/endpoints/<int:endpoint_id>/test")
+def send_test(endpoint_id: int) -> Response:
+    """Queue a ``webhook.test`` message to this endpoint."""
+    delivery = webhooks.send_test(db.session(), _deps(), endpoint_id, moderator=g.moderator)
+    return _json(serializers.webhook_delivery(delivery), 202)
+
+
+@bp.get("/endpoints/<int:endpoint_id>/deliveries")
+def list_deliveries(endpoint_id: int) -> Response:
+    """The delivery log, newest first: ``status``, ``limit``, ``before`` (a delivery id)."""
+    status = None
+    if request.args.get("status"):
+        try:
+            status = DeliveryStatus(request.args["status"])
+        except ValueError:
+            raise ValidationFailed([FieldError("status", "invalid_value")]) from None
+    limit = _whole("limit", 50)
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise ValidationFailed([FieldError("limit", "invalid_value")])
+    before = _whole("before", 0) or None
+    rows = webhook_delivery.deliveries(
+        db.session(), endpoint_id, status=status, before_id=before, limit=limit
+    )
+    next_before = rows[-1].id if len(rows) == limit else None
+    return _json(
+        {
+            "deliveries": [serializers.webhook_delivery(d) for d in rows],
+            "next_before": next_before,
+        }
+    )
+
+
+def _whole(name: str, default: int) -> int:
+    raw = request.args.get(name, "")
+    if raw == "":
+        return default
+    if not raw.isascii() or not raw.isdigit():
+        raise ValidationFailed([FieldError(name, "invalid_value")])
+    return int(raw)
+
+
+@bp.post("/endpoints/<int:endpoint_id>/redeliver")
+def redeliver_failed(endpoint_id: int) -> Response:
+    """Send again every failed delivery created since ``since`` (a date or a time)."""
+    since = webhooks.parse_moment(_body().get("since"))
+    count = webhook_delivery.redeliver_failed(db.session(), _deps(), endpoint_id, since)
+    return _json({"redelivered": count}, 202)
+
+
+@bp.get("/deliveries/<int:delivery_id>")
+def delivery_detail(delivery_id: int) -> Response:
+    """One delivery with every attempt (status, latency, error, start of the answer)."""
+    delivery = webhook_delivery.get_delivery(db.session(), delivery_id)
+    data = serializers.webhook_delivery(delivery)
+    data["payload"] = delivery.payload
+    data["attempt_log"] = [
+        serializers.webhook_attempt(a)
+        for a in webhook_delivery.attempts_of(db.session(), delivery_id)
+    ]
+    return _json(data)
+
+
+@bp.post("/deliveries/<int:delivery_id>/redeliver")
+def redeliver(delivery_id: int) -> Response:
+    """Send one delivery again, from the start of the schedule, with the same webhook-id."""
+    delivery = webhook_delivery.redeliver(db.session(), _deps(), delivery_id)
+    return _json(serializers.webhook_delivery(delivery), 202)
