@@ -8,6 +8,7 @@ from flask_babel import Babel
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from moderation import urls
 from moderation.config import Settings
 from moderation.web import api
 from moderation.web import embed
@@ -59,7 +60,10 @@ def is_web_url(value: object) -> bool:
     if not isinstance(value, str):
         return False
     stripped = "".join(ch for ch in value if ch > " ").lower()
-    return stripped.startswith(("http://", "https://")) and stripped == value.lower()
+    if not (stripped.startswith(("http://", "https://")) and stripped == value.lower()):
+        return False
+    # And a browser must read a host into it ("https://" or "http://[" lead nowhere).
+    return urls.web_url(value) is not None
 
 
 def _security_headers(response: Response) -> Response:
