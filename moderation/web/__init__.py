@@ -20,6 +20,7 @@ from moderation.web.cors import add_cors_headers
 from moderation.web.errors import register_error_handlers
 from moderation.web.i18n import FIELD_LABELS
 from moderation.web.i18n import select_locale
+from moderation.web.origin import refuse_cross_site
 from moderation.web.ratelimit import RateLimiter
 from moderation.web.transaction import commit_or_roll_back
 from moderation.web.workspace import init_workspace
@@ -38,6 +39,8 @@ def register_web(app: Flask, settings: Settings) -> None:
     app.jinja_env.globals["field_label"] = lambda name: str(FIELD_LABELS.get(name, name))
     # Websites are validated at intake; the templates check again before making a link.
     app.jinja_env.tests["web_url"] = is_web_url
+    # Before every blueprint's own checks (the workspace's CSRF, the API's token).
+    app.before_request(refuse_cross_site)
     app.extensions["moderation.ratelimiter"] = RateLimiter(
         settings.rate_limit, settings.redis_url or "memory://"
     )
