@@ -173,3 +173,45 @@ def test_workspace_cross_site_post_is_refused_even_with_a_token(app: Flask) -> N
     )
     assert _is_refusal(response)
     assert client.get("/moderate/").status_code == 200  # still signed in
+
+
+@pytest.mark.parametrize(
+    "back",
+    [
+        "https://attaquant.example\\@www.journal.example/",
+        "https://attaquant.example\\\\www.journal.example/",
+        "https:attaquant.example",
+        "//attaquant.example/",
+        "javascript:alert(1)//www.journal.example/",
+    ],
+)
+def test_wordpress_back_link_is_never_an_open_redirect(app: Flask, back: str) -> None:
+    add_article(app, "1234")
+    client = app.test_client()
+    form = {"author": "Paul", "email": "paul@example.org", "comment_post_ID": "1234"}
+    accepted = client.post(
+        "/wp-comments-post.php", data={**form, "comment": "Merci !", "redirect_to": back}
+    )
+    assert accepted.status_code == 303
+    assert accepted.headers["Location"].startswith("/embed/articles/1234?posted=")
+    refused = client.post(
+        "/wp-comments-post.php", data={**form, "comment": "", "redirect_to": back}
+    )
+    assert refused.status_code == 422
+    assert "attaquant" not in refused.get_data(as_text=True)
+
+
+def test_wordpress_back_link_to_the_site_is_the_browsers_reading(app: Flask) -> None:
+    add_article(app, "1234")
+    response = app.test_client().post(
+        "/wp-comments-post.php",
+        data={
+            "author": "Paul",
+            "email": "paul@example.org",
+            "comment": "",
+            "comment_post_ID": "1234",
+            "redirect_to": "https://WWW.journal.example/politique/budget",
+        },
+    )
+    assert response.status_code == 422
+    assert 'href="https://www.journal.example/politique/budget"' in response.get_data(as_text=True)
