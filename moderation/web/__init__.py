@@ -42,7 +42,7 @@ def register_web(app: Flask, settings: Settings) -> None:
     # Before every blueprint's own checks (the workspace's CSRF, the API's token).
     app.before_request(refuse_cross_site)
     app.extensions["moderation.ratelimiter"] = RateLimiter(
-        settings.rate_limit, settings.redis_url or "memory://"
+        settings.rate_limit, settings.redis_url or "memory://", settings.secret_key
     )
     app.register_blueprint(api.bp)
     app.register_blueprint(moderation_api.bp)

@@ -219,7 +219,7 @@ def report_from_page(public_id: str) -> BaseResponse:
         _deps(),
         public_id,
         request.form.get("reason", ""),
-        reporter_hash(_deps().settings.secret_key, request.remote_addr, request.user_agent.string),
+        reporter_hash(_deps().settings.secret_key, request.remote_addr),
     )
     target = url_for(
         "embed.thread_page",
