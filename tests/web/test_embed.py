@@ -55,21 +55,8 @@ def test_widget_messages_come_in_both_languages(client: FlaskClient) -> None:
     assert en["messages"]["be_first"] == "Be the first to comment"
     assert en["lang"] == "en"
     assert fr["honeypot_field"] == "company"
-    assert fr["render_token"]
+    assert "render_token" not in fr  # per article and single-use: see the form-token tests
     assert french.headers["Cache-Control"] == "no-store"
-
-
-def test_render_token_gives_the_time_taken(app: Flask) -> None:
-    from moderation.web.intake import elapsed_since_render
-    from moderation.web.intake import render_token
-
-    with app.test_request_context():
-        token = render_token()
-        elapsed = elapsed_since_render(token)
-        assert elapsed is not None
-        assert 0 <= elapsed < 5
-        assert elapsed_since_render(token[:-2] + "xx") is None
-        assert elapsed_since_render(None) is None
 
 
 def test_page_shows_thread_and_may_be_framed_by_configured_sites(
@@ -190,7 +177,14 @@ def test_wordpress_form_is_accepted_and_sends_the_reader_back(
     assert f"{location.scheme}://{location.netloc}" == ALLOWED_SITE
     query = parse_qs(location.query)
     assert query["utm"] == ["x"]
-    public_id = query["moderation_comment"][0]
+    assert "moderation_comment" not in query  # a bare id proves nothing: a hand-off does
+    public_id, _dot, handoff = query["moderation_handoff"][0].partition(".")
+    # The hand-off shows the reader their own comment once, and only once.
+    url = f"/api/v1/comments/{public_id}"
+    assert client.get(url).status_code == 404
+    shown = client.get(url, headers={"Moderation-Handoff": handoff})
+    assert (shown.status_code, shown.get_json()["status"]) == (200, "pending")
+    assert client.get(url, headers={"Moderation-Handoff": handoff}).status_code == 404
     with app.app_context():
         comment = db.session.scalar(sa.select(Comment).where(Comment.public_id == public_id))
         assert comment is not None
