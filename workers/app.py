@@ -75,6 +75,22 @@ class AppContextTask(Task):  # type: ignore[type-arg]
         return self.retry(exc=error, countdown=countdown)
 
 
+def embedded_broker(settings: Settings) -> dict[str, Any]:
+    """Worker settings for the embedded SQLite broker (none for a real broker).
+
+    The transport polls every 50 ms without querying while nothing changed
+    (``moderation.integrations.embedded_broker``). (``moderation serve`` also runs its one
+    worker with the solo pool: see ``cli.serve``.)
+    """
+    if not settings.broker_url.startswith("sqla+"):
+        return {}
+    return {
+        # Without the "sqla+" prefix, kombu takes the transport given here.
+        "broker_url": settings.broker_url.removeprefix("sqla+"),
+        "broker_transport": "moderation.integrations.embedded_broker:Transport",
+    }
+
+
 def make_celery(settings: Settings, flask_app: Flask | None = None) -> Celery[Any]:
     """Build the worker/beat application for ``settings``."""
     app: Celery[Any] = Celery("moderation", task_cls=AppContextTask, set_as_current=True)
@@ -84,8 +100,8 @@ def make_celery(settings: Settings, flask_app: Flask | None = None) -> Celery[An
         Babel(app.flask_app, default_domain="messages")  # type: ignore[attr-defined]
     schedule_file = Path(settings.instance_dir) / "celerybeat-schedule"
     app.conf.update(
-        broker_url=settings.broker_url,
         broker_transport_options=broker_transport_options(settings),
+        **({"broker_url": settings.broker_url} | embedded_broker(settings)),
         broker_connection_retry_on_startup=True,
         # JSON only: no pickle, ever.
         task_serializer="json",
