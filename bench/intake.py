@@ -90,6 +90,7 @@ TARGET_WORKER_CPU_PER_DECISION_MS = 5.0
 TARGET_PG_CPU_PER_DECISION_MS = 2.0
 #: Reads are sent as a browser sends them (every browser asks for gzip; most for br).
 BROWSER_ENCODINGS = "gzip, deflate, br, zstd"
+BENCH_MODERATOR = "bench@example.org"
 
 DRAIN_TIMEOUT_S = 300.0
 
@@ -1291,7 +1292,8 @@ def start_service(stack: Stack, env: dict[str, str]) -> tuple[str, str, dict[int
     cli(env, "db", "upgrade")
     cli(env, "add-article", THREAD_ARTICLE, "--url", "https://journal.exemple.fr/budget-2027",
         "--title", "Le conseil municipal vote le budget 2027")  # fmt: skip
-    token = cli(env, "create-token", "bench").strip().splitlines()[-1]
+    cli(env, "create-user", BENCH_MODERATOR, "--name", "bench")
+    token = cli(env, "create-token", BENCH_MODERATOR).strip().splitlines()[-1]
     port = free_port()
     web = stack.start(gunicorn("web", "moderation.wsgi:app", port, env, stack.workdir))
     worker = stack.start(celery_worker(env, stack.workdir))
