@@ -245,7 +245,6 @@ def test_word_list_entries_apply_at_the_next_check(rig: Rig) -> None:
         article_key=None,
         actor="test",
         now=rig.clock.now(),
-        ip_storage=rig.deps.settings.ip_storage,
     )
     db.session.commit()
     comment = rig.post_and_decide(
