@@ -122,6 +122,8 @@ class Comment(Base):
     #: The client's /24 (IPv4) or /48 (IPv6) network, for flood counts (None if not kept).
     ip_prefix: Mapped[str | None] = mapped_column(sa.String(64))
     user_agent: Mapped[str | None] = mapped_column(sa.String(400))
+    #: The page the comment was sent from (``Referer``), for outside spam checks (Akismet).
+    referrer: Mapped[str | None] = mapped_column(sa.String(2000))
     #: Seconds between the form being shown and sent, when a signed render time came along.
     elapsed_seconds: Mapped[float | None]
     #: SimHash of the normalised text (signed 64-bit) and its four 16-bit bands.

@@ -13,6 +13,7 @@ from moderation.jobs import Publisher
 from moderation.pipeline import Classifier
 from moderation.pipeline import Policy
 from moderation.pipeline import Rule
+from moderation.pipeline import Submission
 
 
 class Clock(Protocol):
@@ -108,6 +109,14 @@ class WebhookSender(Protocol):
         ...
 
 
+class SpamReporter(Protocol):
+    """Tells an outside spam filter what a moderator decided (Akismet's submit-spam/ham)."""
+
+    def report(self, submission: Submission, *, author_email: str, is_spam: bool) -> None:
+        """:raises moderation.errors.TransientError: try again later."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Deps:
     """Everything a use case needs besides the session, built once by ``wiring``."""
@@ -120,3 +129,5 @@ class Deps:
     classifiers: tuple[Classifier, ...]
     policy: Policy
     webhook_sender: WebhookSender
+    #: Set when Akismet is configured: moderators' decisions are reported back to it.
+    spam_reporter: SpamReporter | None = None

@@ -61,5 +61,6 @@ def client_info(data: Mapping[str, object]) -> ClientInfo:
         ip=request.remote_addr,
         user_agent=request.user_agent.string,
         origin=request.headers.get("Origin") or request.headers.get("Referer"),
+        referrer=request.headers.get("Referer"),
         elapsed_seconds=elapsed_since_render(data.get(RENDER_TOKEN_FIELD)),
     )
