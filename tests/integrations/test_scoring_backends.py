@@ -74,9 +74,12 @@ def test_akismet_check_sends_the_commenters_original_context(
 ) -> None:
     classifier = akismet_client(akismet_server, waits)
     [ham, spam] = classifier.score([comment("Merci pour cet article"), comment("Gagnez vite")])
-    assert ham is not None and ham.attributes == {"spam": 0.0}
-    assert spam is not None and spam.attributes == {"spam": 0.8}
-    assert spam.model == "akismet" and spam.version == "1.1"
+    assert ham is not None
+    assert ham.attributes == {"spam": 0.0}
+    assert spam is not None
+    assert spam.attributes == {"spam": 0.8}
+    assert spam.model == "akismet"
+    assert spam.version == "1.1"
     sent = akismet_server.received[0]
     assert sent.path == "/1.1/comment-check"
     form = sent.form()
@@ -96,9 +99,11 @@ def test_akismet_discard_is_spam_without_review_only_when_the_site_allows(
     [refused] = akismet_client(akismet_server, waits, discard=False).score(
         [comment("casino en ligne")]
     )
-    assert allowed is not None and allowed.attributes == {"spam": 1.0}
+    assert allowed is not None
+    assert allowed.attributes == {"spam": 1.0}
     assert allowed.version == "1.1-discard"
-    assert refused is not None and refused.attributes == {"spam": 0.8}
+    assert refused is not None
+    assert refused.attributes == {"spam": 0.8}
 
 
 def test_akismet_has_no_opinion_without_an_address(
@@ -121,7 +126,8 @@ def test_akismet_reports_moderator_decisions_with_the_original_context(
     classifier.report(comment("Achetez ici"), author_email="bot@example.org", is_spam=True)
     classifier.report(comment("Un avis"), author_email="camille@example.org", is_spam=False)
     [spam, ham] = akismet_server.received
-    assert spam.path == "/1.1/submit-spam" and ham.path == "/1.1/submit-ham"
+    assert spam.path == "/1.1/submit-spam"
+    assert ham.path == "/1.1/submit-ham"
     assert spam.form()["user_ip"] == "203.0.113.7"
     assert spam.form()["comment_author_email"] == "bot@example.org"
     assert ham.form()["user_agent"] == "Mozilla/5.0 (reader)"
@@ -132,7 +138,8 @@ def test_akismet_server_errors_are_retried_with_backoff_then_answered(
 ) -> None:
     akismet_server.faults += [Reply(503), Reply(502)]
     [answer] = akismet_client(akismet_server, waits).score([comment("Gagnez")])
-    assert answer is not None and answer.attributes == {"spam": 0.8}
+    assert answer is not None
+    assert answer.attributes == {"spam": 0.8}
     assert len(akismet_server.received) == 3
     assert len(waits.seconds) == 2
 
@@ -179,13 +186,15 @@ def test_openai_scores_a_batch_in_one_request_with_mapped_categories(
         "model": "omni-moderation-latest",
         "input": ["Bon article", "Quel crétin ce maire"],
     }
-    assert rude is not None and calm is not None
+    assert rude is not None
+    assert calm is not None
     assert rude.attributes["insult"] == pytest.approx(0.97)
     assert rude.attributes["toxicity"] == pytest.approx(0.97)
     assert rude.attributes["threat"] == pytest.approx(0.05)
     assert "self-harm" not in rude.attributes
     assert calm.attributes["toxicity"] < 0.1
-    assert rude.model == "openai" and rude.version == "moderation-test-1"
+    assert rude.model == "openai"
+    assert rude.version == "moderation-test-1"
 
 
 def test_openai_answers_are_cached_per_comment(
