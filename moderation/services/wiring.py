@@ -11,10 +11,12 @@ from urllib.parse import urlsplit
 from moderation.config import Settings
 from moderation.integrations.celery_producer import CeleryPublisher
 from moderation.integrations.redis_cache import RedisReadCache
+from moderation.integrations.sentence_encoder import shared_encoder
 from moderation.integrations.webhook_transport import AddressPolicy
 from moderation.integrations.webhook_transport import WebhookTransport
 from moderation.jobs import Publisher
 from moderation.pipeline import Policy
+from moderation.pipeline.classifiers import Encoder
 from moderation.services.ports import Clock
 from moderation.services.ports import Deps
 from moderation.services.ports import NullCache
@@ -71,3 +73,11 @@ def _dependency_ports(settings: Settings) -> frozenset[int]:
         if port:
             ports.add(port)
     return frozenset(ports)
+
+
+def sentence_encoder(settings: Settings) -> Encoder | None:
+    """The process's sentence encoder for the built-in models' cascade, if switched on.
+
+    Pass it to ``model_versions.current_classifiers``; its weights load on first use.
+    """
+    return shared_encoder() if settings.sentence_encoder else None
