@@ -93,6 +93,8 @@ class Settings:
     builtin_models: bool = True
     #: The cascade's sentence encoder for the comments the n-gram models are unsure of.
     sentence_encoder: bool = True
+    #: How often the workers adapt the built-in models to the moderators' decisions.
+    retrain_interval_hours: float = 24.0
     surge_window_minutes: int = 15
     surge_factor: float = 4.0
     surge_min_comments: int = 20
@@ -196,6 +198,7 @@ class Settings:
             score_reject_at=get.float_("SCORE_REJECT_AT", 0.9),
             builtin_models=get.bool_("BUILTIN_MODELS", True),
             sentence_encoder=get.bool_("SENTENCE_ENCODER", True),
+            retrain_interval_hours=get.float_("RETRAIN_INTERVAL_HOURS", 24.0),
             surge_window_minutes=get.int_("SURGE_WINDOW_MINUTES", 15),
             surge_factor=get.float_("SURGE_FACTOR", 4.0),
             surge_min_comments=get.int_("SURGE_MIN_COMMENTS", 20),

@@ -143,7 +143,9 @@ class Metrics:
         }
 
 
-def measure(labels: Sequence[int], scores: Sequence[float], threshold: float = 0.5) -> Metrics:
+def measure(
+    labels: Sequence[int], scores: Sequence[float] | np.ndarray, threshold: float = 0.5
+) -> Metrics:
     """ROC-AUC, precision/recall/F1 at ``threshold``, and the share decidable at p >= 0.95.
 
     ``auto_share_at_p95`` is the recall at the lowest threshold whose precision is at least

@@ -9,6 +9,7 @@ notices a newly activated version at its next batch.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import threading
 from importlib import resources
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from moderation.config import Settings
+from moderation.errors import ModelVersionNotFound
 from moderation.models import ModelVersion
 from moderation.pipeline.classifiers import BuiltinClassifier
 from moderation.pipeline.classifiers import Encoder
@@ -103,3 +105,75 @@ def forget_loaded() -> None:
     """Drop the decoded models (tests; a process that must reload)."""
     with _lock:
         _cache.clear()
+
+
+def bundle_in_force(session: Session, kind: str) -> ModelBundle | None:
+    """The model scoring ``kind`` now: the active version, else the shipped one."""
+    return bundle_for(session, kind, active_rows(session).get(kind))
+
+
+def versions(session: Session, kind: str | None = None) -> list[ModelVersion]:
+    """Every stored version (newest first), of one kind or all."""
+    query = sa.select(ModelVersion).order_by(ModelVersion.id.desc())
+    if kind is not None:
+        query = query.where(ModelVersion.kind == kind)
+    return list(session.scalars(query))
+
+
+def activate(session: Session, kind: str, version_id: int | None, now: dt.datetime) -> None:
+    """Put version row ``version_id`` in force for ``kind`` (``None``: the shipped model).
+
+    The previous version is switched off first, in the same transaction, so at most one
+    row per kind is ever active.
+    """
+    if version_id is not None:
+        row = session.get(ModelVersion, version_id)
+        if row is None or row.kind != kind:
+            raise ModelVersionNotFound(str(version_id))
+    session.execute(
+        sa.update(ModelVersion)
+        .where(ModelVersion.kind == kind, ModelVersion.is_active.is_(True))
+        .values(is_active=False)
+        .execution_options(synchronize_session="fetch")
+    )
+    if version_id is not None:
+        session.execute(
+            sa.update(ModelVersion)
+            .where(ModelVersion.id == version_id)
+            .values(is_active=True, activated_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+    session.flush()
+
+
+def find(session: Session, name: str) -> ModelVersion:
+    """A version by its name (``spam-site-2026-12-02-1``) or its numeric id."""
+    row = session.scalar(sa.select(ModelVersion).where(ModelVersion.version == name))
+    if row is None and name.isdigit():
+        row = session.get(ModelVersion, int(name))
+    if row is None:
+        raise ModelVersionNotFound(name)
+    return row
+
+
+def rollback(session: Session, kind: str, now: dt.datetime) -> ModelVersion | None:
+    """Go back to the version in force before the current one (or to the shipped model).
+
+    "Before" is by activation time: the most recently activated other version of the
+    kind. Returns the version now in force (``None``: the shipped model).
+    """
+    active = active_rows(session).get(kind)
+    if active is None:
+        raise ModelVersionNotFound(f"{kind}: the shipped model is already in force")
+    previous = session.scalar(
+        sa.select(ModelVersion)
+        .where(
+            ModelVersion.kind == kind,
+            ModelVersion.id != active,
+            ModelVersion.activated_at.is_not(None),
+        )
+        .order_by(ModelVersion.activated_at.desc(), ModelVersion.id.desc())
+        .limit(1)
+    )
+    activate(session, kind, None if previous is None else previous.id, now)
+    return previous
