@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import threading
+import time
 from importlib import resources
 
 import numpy as np
@@ -50,7 +51,9 @@ def current_classifiers(
     found: list[Classifier | None] = []
     for kind in KINDS:
         bundle = bundle_for(session, kind, active.get(kind))
-        found.append(None if bundle is None else BuiltinClassifier(bundle, encoder))
+        found.append(
+            None if bundle is None else BuiltinClassifier(bundle, encoder, time.perf_counter)
+        )
     return found[0], found[1]
 
 
