@@ -90,6 +90,12 @@ class Settings:
     min_seconds_to_write: float = 3.0
     score_hold_at: float = 0.5
     score_reject_at: float = 0.9
+    #: The models shipped in the package (and the site's own versions) score every comment.
+    builtin_models: bool = True
+    #: The cascade's sentence encoder for the comments the n-gram models are unsure of.
+    sentence_encoder: bool = True
+    #: How often the workers adapt the built-in models to the moderators' decisions.
+    retrain_interval_hours: float = 24.0
     surge_window_minutes: int = 15
     surge_factor: float = 4.0
     surge_min_comments: int = 20
@@ -213,6 +219,9 @@ class Settings:
             min_seconds_to_write=get.float_("MIN_SECONDS_TO_WRITE", 3.0),
             score_hold_at=get.float_("SCORE_HOLD_AT", 0.5),
             score_reject_at=get.float_("SCORE_REJECT_AT", 0.9),
+            builtin_models=get.bool_("BUILTIN_MODELS", True),
+            sentence_encoder=get.bool_("SENTENCE_ENCODER", True),
+            retrain_interval_hours=get.float_("RETRAIN_INTERVAL_HOURS", 24.0),
             surge_window_minutes=get.int_("SURGE_WINDOW_MINUTES", 15),
             surge_factor=get.float_("SURGE_FACTOR", 4.0),
             surge_min_comments=get.int_("SURGE_MIN_COMMENTS", 20),

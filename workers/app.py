@@ -74,6 +74,7 @@ def make_celery(settings: Settings, flask_app: Flask | None = None) -> Celery[An
             Queue(tasks.QUEUE_CHECKS),
             Queue(tasks.QUEUE_MAINTENANCE),
             Queue(tasks.QUEUE_WEBHOOKS),
+            Queue(tasks.QUEUE_TRAINING),
         ],
         task_default_queue=tasks.QUEUE_CHECKS,
         task_routes={name: {"queue": queue} for name, queue in tasks.TASK_QUEUES.items()},
@@ -91,15 +92,23 @@ def make_celery(settings: Settings, flask_app: Flask | None = None) -> Celery[An
                 "schedule": dt.timedelta(seconds=settings.webhook_sweep_interval_seconds),
                 "options": {"queue": tasks.QUEUE_MAINTENANCE, "expires": 60},
             },
+            # The built-in models learn from the moderators' decisions of the day.
+            "retrain-models": {
+                "task": tasks.TASK_RETRAIN_MODELS,
+                "schedule": dt.timedelta(hours=settings.retrain_interval_hours),
+                "options": {"queue": tasks.QUEUE_TRAINING, "expires": 3600},
+            },
         },
         timezone="UTC",
         enable_utc=True,
     )
     from workers import checks
     from workers import maintenance
+    from workers import training
     from workers import webhooks
 
     checks.register(app)
     maintenance.register(app)
     webhooks.register(app)
+    training.register(app)
     return app

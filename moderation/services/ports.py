@@ -14,6 +14,7 @@ from moderation.pipeline import Classifier
 from moderation.pipeline import Policy
 from moderation.pipeline import Rule
 from moderation.pipeline import Submission
+from moderation.pipeline.classifiers import Encoder
 
 
 class Clock(Protocol):
@@ -131,3 +132,5 @@ class Deps:
     webhook_sender: WebhookSender
     #: Set when Akismet is configured: moderators' decisions are reported back to it.
     spam_reporter: SpamReporter | None = None
+    #: The sentence encoder of the built-in models' cascade (``None``: n-grams only).
+    encoder: Encoder | None = None

@@ -28,6 +28,8 @@ from moderation.models import Article
 from moderation.models import Comment
 from moderation.pipeline import Score
 from moderation.pipeline import Submission
+from moderation.pipeline.classifiers import BuiltinClassifier
+from moderation.services import model_versions
 from moderation.services import surroundings
 from moderation.services.ports import Deps
 
@@ -68,12 +70,23 @@ def backends(session: Session, deps: Deps) -> list[Backend]:
     }
     for classifier in deps.classifiers:
         available.setdefault(classifier.name, []).append(classifier)
+    for name in settings.shadow_classifiers:
+        if name.startswith("builtin@"):
+            available[name] = builtin_version(session, deps, name.partition("@")[2])
     return arrange(available, settings.classifiers, settings.shadow_classifiers)
 
 
 def builtin_classifiers(session: Session, deps: Deps) -> list[pipeline.Classifier]:
-    """The built-in models in force (spam, toxicity), those that exist."""
-    return []
+    """The built-in models in force (spam, toxicity), those switched on."""
+    found = model_versions.current_classifiers(session, deps.settings, deps.encoder)
+    return [classifier for classifier in found if classifier is not None]
+
+
+def builtin_version(session: Session, deps: Deps, name: str) -> list[pipeline.Classifier]:
+    """One stored built-in model version (by name or id), to run it in shadow."""
+    row = model_versions.find(session, name)
+    bundle = model_versions.bundle_for(session, row.kind, row.id)
+    return [] if bundle is None else [BuiltinClassifier(bundle, deps.encoder)]
 
 
 def score_comments(

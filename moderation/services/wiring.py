@@ -16,11 +16,13 @@ from moderation.integrations.celery_producer import CeleryPublisher
 from moderation.integrations.openai_moderation import OpenAIModeration
 from moderation.integrations.perspective import PerspectiveClassifier
 from moderation.integrations.redis_cache import RedisReadCache
+from moderation.integrations.sentence_encoder import shared_encoder
 from moderation.integrations.webhook_transport import AddressPolicy
 from moderation.integrations.webhook_transport import WebhookTransport
 from moderation.jobs import Publisher
 from moderation.pipeline import Classifier
 from moderation.pipeline import Policy
+from moderation.pipeline.classifiers import Encoder
 from moderation.services.ports import Clock
 from moderation.services.ports import Deps
 from moderation.services.ports import NullCache
@@ -58,6 +60,7 @@ def build_deps(
         ),
         webhook_sender=webhook_sender or webhook_transport(settings),
         spam_reporter=next((c for c in outside if isinstance(c, AkismetClassifier)), None),
+        encoder=sentence_encoder(settings),
     )
 
 
@@ -125,3 +128,11 @@ def _dependency_ports(settings: Settings) -> frozenset[int]:
         if port:
             ports.add(port)
     return frozenset(ports)
+
+
+def sentence_encoder(settings: Settings) -> Encoder | None:
+    """The process's sentence encoder for the built-in models' cascade, if switched on.
+
+    Pass it to ``model_versions.current_classifiers``; its weights load on first use.
+    """
+    return shared_encoder() if settings.sentence_encoder else None

@@ -1,7 +1,7 @@
 """intake referrer: the page a comment was sent from, for outside spam checks
 
 Revision ID: 564a0dc9e3d8
-Revises: 8b0b5537f0a6
+Revises: 3a8674cf838d
 Create Date: 2026-12-02 01:05:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '564a0dc9e3d8'
-down_revision = '8b0b5537f0a6'
+down_revision = '3a8674cf838d'
 branch_labels = None
 depends_on = None
 
