@@ -38,6 +38,8 @@ from moderation.pipeline.types import Score
 from moderation.pipeline.types import Submission
 
 logger = logging.getLogger(__name__)
+# httpx logs every request at INFO with its full URL; our own lines say what matters.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 #: Statuses worth another try: the service is restarting, overloaded or rate-limiting us.
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})

@@ -54,8 +54,9 @@ class PerspectiveClassifier(RemoteClassifier):
         if submission.language:
             request["languages"] = [submission.language]
         started = time.perf_counter()
+        # The key goes in a header (Google APIs accept both), never in a URL that logs keep.
         response = self.http.post(
-            self.url, json=request, params={"key": self.api_key} if self.api_key else None
+            self.url, json=request, headers={"X-Goog-Api-Key": self.api_key} if self.api_key else {}
         )
         body = self.http.json(response)
         found = body.get("attributeScores") if isinstance(body, dict) else None

@@ -185,12 +185,12 @@ def perspective() -> Protocol:
     def answer(request: Received) -> Reply:
         if not request.path.endswith("/comments:analyze"):
             return Reply(404, b"{}")
-        if request.query.get("key") != ["pk-test"]:
+        if request.headers.get("X-Goog-Api-Key") != "pk-test":
             return Reply(400, b'{"error": {"code": 400, "status": "INVALID_ARGUMENT"}}')
         payload = request.json()
         assert isinstance(payload, dict)
         text = payload["comment"]["text"]
-        word = "ordure"
+        word = "minable"
         start = text.lower().find(word)
         value = 0.93 if start >= 0 else 0.04
         scores = {}

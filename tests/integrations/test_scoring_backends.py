@@ -295,7 +295,7 @@ def perspective_client(service: fake.FakeService, waits: Waits) -> PerspectiveCl
 def test_perspective_asks_without_storing_and_marks_the_words(
     perspective_server: fake.FakeService, waits: Waits
 ) -> None:
-    text = "Ce maire est une ordure finie"
+    text = "Ce maire est vraiment minable"
     [answer] = perspective_client(perspective_server, waits).score([comment(text)])
     assert answer is not None
     assert answer.attributes["toxicity"] == pytest.approx(0.93)
@@ -307,7 +307,7 @@ def test_perspective_asks_without_storing_and_marks_the_words(
         "identity_attack",
     }
     [span] = answer.spans
-    assert text[span.start : span.end] == "ordure"
+    assert text[span.start : span.end] == "minable"
     request = perspective_server.received[0]
     assert request.path == "/v1alpha1/comments:analyze"
     sent = request.json()
