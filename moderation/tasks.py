@@ -12,6 +12,7 @@ TASK_SWEEP_OUTBOX = "moderation.sweep_outbox"
 TASK_DELIVER_WEBHOOK = "moderation.deliver_webhook"
 TASK_SWEEP_WEBHOOKS = "moderation.sweep_webhooks"
 TASK_RETRAIN_MODELS = "moderation.retrain_models"
+TASK_REPORT_SPAM_FEEDBACK = "moderation.report_spam_feedback"
 
 #: Every task the workers must register.
 TASK_NAMES = frozenset(
@@ -21,6 +22,7 @@ TASK_NAMES = frozenset(
         TASK_DELIVER_WEBHOOK,
         TASK_SWEEP_WEBHOOKS,
         TASK_RETRAIN_MODELS,
+        TASK_REPORT_SPAM_FEEDBACK,
     }
 )
 
@@ -38,4 +40,6 @@ TASK_QUEUES = {
     # The webhook sweeper only publishes: it must not wait behind slow deliveries.
     TASK_SWEEP_WEBHOOKS: QUEUE_MAINTENANCE,
     TASK_RETRAIN_MODELS: QUEUE_TRAINING,
+    # Calls to an outside spam filter: beside the webhooks, away from the checks.
+    TASK_REPORT_SPAM_FEEDBACK: QUEUE_WEBHOOKS,
 }

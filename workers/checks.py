@@ -13,6 +13,7 @@ from moderation import tasks
 from moderation.db import db
 from moderation.errors import TransientError
 from moderation.services import check_batches
+from moderation.services import spam_feedback
 
 
 def classify_comment(task: Task, comment_id: int) -> str | None:  # type: ignore[type-arg]
@@ -30,7 +31,24 @@ def classify_comment(task: Task, comment_id: int) -> str | None:  # type: ignore
     return status.value if status is not None else None
 
 
+def report_spam_feedback(comment_id: int, is_spam: bool) -> bool:
+    """Tell the outside spam filter what a moderator decided."""
+    deps = current_app.extensions["moderation.deps"]
+    return spam_feedback.report(db.session(), deps, int(comment_id), bool(is_spam))
+
+
 def register(app: Celery[Any]) -> None:
+    app.task(
+        name=tasks.TASK_REPORT_SPAM_FEEDBACK,
+        acks_late=True,
+        soft_time_limit=60,
+        time_limit=90,
+        autoretry_for=(TransientError, OperationalError),
+        retry_backoff=True,
+        retry_backoff_max=600,
+        retry_jitter=True,
+        max_retries=8,
+    )(report_spam_feedback)
     app.task(
         name=tasks.TASK_CLASSIFY_COMMENT,
         bind=True,

@@ -31,6 +31,7 @@ from moderation.models import Moderator
 from moderation.models import Report
 from moderation.services import audit
 from moderation.services import events
+from moderation.services import spam_feedback
 from moderation.services.audit import AuditAction
 from moderation.services.ports import Deps
 
@@ -249,6 +250,7 @@ def moderate_comment(
         raise IllegalTransition(comment.status.value, target.value)
     # A person has looked at it: whatever they decided, its open reports are answered.
     _resolve_reports(session, deps, comment)
+    spam_feedback.after_moderator_decision(session, deps, comment, target)
     return comment
 
 
