@@ -19,6 +19,7 @@ from flask.cli import with_appcontext
 
 from moderation import create_app
 from moderation.cli_models import register as register_model_commands
+from moderation.cli_scoring import register as register_scoring_commands
 from moderation.cli_webhooks import webhooks_group
 from moderation.config import Settings
 from moderation.db import db
@@ -458,6 +459,7 @@ def end_surge_command(article_key: str) -> None:
 
 main.add_command(webhooks_group)
 register_model_commands(main)
+register_scoring_commands(main)
 
 
 if __name__ == "__main__":

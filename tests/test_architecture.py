@@ -261,6 +261,12 @@ LAYERS: tuple[Layer, ...] = (
         internal=("moderation",),
         external=("click", "flask", "sqlalchemy"),
     ),
+    # The `moderation shadow-report` command, beside cli.py for the same reason.
+    Layer(
+        "moderation.cli_scoring",
+        internal=("moderation",),
+        external=("click", "flask", "sqlalchemy"),
+    ),
 )
 #: The root package's factory assembles the services (and, through the composition root,
 #: the integrations); it imports the web inside a function, on purpose, and nothing else.

@@ -204,3 +204,47 @@ def test_waiting_checks_are_scored_in_one_batch(
     # The others' own tasks come later and find nothing left to do.
     assert rig.check(waiting[0]) is CommentStatus.APPROVED
     assert len(openai.received) == 1
+
+
+def test_shadow_report_compares_each_backend_with_the_moderators(rig_for: Any) -> None:
+    import json
+
+    from moderation.cli_scoring import shadow_report_command
+    from moderation.services import decisions
+
+    rig = rig_for(shadow_classifiers=("perspective",))
+    texts = [
+        ("Ce maire est vraiment minable", decisions.Action.REJECT),
+        ("Quel minable, ce conseiller", decisions.Action.REJECT),
+        ("Merci pour cet article", decisions.Action.APPROVE),
+        ("Bonne analyse de la situation", decisions.Action.REJECT),
+    ]
+    actor = decisions.Actor("Alice", None)
+    for number, (text, action) in enumerate(texts):
+        comment = rig.submit(text, email=f"r{number}@example.org")
+        assert rig.check(comment) is CommentStatus.APPROVED  # shadow: it decided nothing
+        if action is decisions.Action.APPROVE:
+            decisions.apply_moderator_action(
+                db.session(), rig.deps, comment.public_id, decisions.Action.HOLD, actor=actor
+            )
+        decisions.apply_moderator_action(
+            db.session(), rig.deps, comment.public_id, action, actor=actor
+        )
+        db.session.commit()
+    result = rig.app.test_cli_runner().invoke(shadow_report_command, ["--json"])
+    assert result.exit_code == 0, result.output
+    reports = [json.loads(line) for line in result.output.splitlines()]
+    [toxicity] = [
+        r for r in reports if r["backend"] == "perspective" and r["attribute"] == "toxicity"
+    ]
+    assert toxicity["shadow"] is True
+    assert (toxicity["rows"], toxicity["positives"]) == (4, 3)
+    assert toxicity["agreement"] == pytest.approx(0.75)
+    assert toxicity["decided_alone"] == pytest.approx(1.0)
+    assert toxicity["decided_alone_correct"] == pytest.approx(0.75)
+    at_half = next(p for p in toxicity["curve"] if p["threshold"] == 0.5)
+    assert at_half["precision"] == pytest.approx(1.0)
+    assert at_half["recall"] == pytest.approx(2 / 3)
+    assert any(r["backend"] == "openai" and r["shadow"] is False for r in reports)
+    text = rig.app.test_cli_runner().invoke(shadow_report_command, [])
+    assert "perspective v1alpha1 [shadow] toxicity: 4 decided by moderators" in text.output
