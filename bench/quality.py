@@ -206,14 +206,13 @@ def evaluate_set(
         cascade_aucs.append(_auc(labels[test], probabilities))
         shares.append(encoded / len(test))
         recalls.append(learning.recall_at_precision(labels[test], probabilities, 0.95)[0])
-        for size in (*CURVE, None):
-            if size is not None and size >= len(train):
+        curve["all"].append(cascade_aucs[-1])  # the model above saw all of them
+        for size in CURVE:
+            if size >= len(train):
                 continue
-            chosen = train if size is None else _subsample(train, labels, size, SEED + fold)
+            chosen = _subsample(train, labels, size, SEED + fold)
             small = learning.fit([texts[i] for i in chosen], labels[chosen].tolist(), encoder)
-            curve["all" if size is None else str(size)].append(
-                _auc(labels[test], small.probabilities(test_texts, encoder))
-            )
+            curve[str(size)].append(_auc(labels[test], small.probabilities(test_texts, encoder)))
         test_languages = [languages[i] for i in test]
         for key, scores in (("models", probabilities), ("rules", None)):
             verdicts = end_to_end(test_texts, test_languages, scores, kind, rules)
