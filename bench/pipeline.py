@@ -3,6 +3,7 @@
 Usage (from the project root)::
 
     .venv/bin/python bench/pipeline.py [--comments 10000] [--entries 5000] [--json]
+    .venv/bin/python bench/pipeline.py --models [--batch 64] [--comments 2000]
 
 What it does:
 
@@ -19,6 +20,13 @@ What it does:
 5. prints comments per second (one core), p50/p99 per comment in microseconds, the verdict
    mix, peak memory (tracemalloc and the process's maximum resident set), and the cost of
    the two intake helpers the services call once per comment (language, fingerprint).
+
+With ``--models [--batch 64]`` it measures instead the worker's scoring path: the shipped
+spam and toxicity models (the sentence encoder on for the comments their n-gram heads are
+unsure of) score the comments in batches, then ``moderate()`` decides each one; it prints
+comments per second on one core and the process's peak resident memory with Flask, Celery
+and SQLAlchemy imported as in a worker (run it with ``OMP_NUM_THREADS=1
+OPENBLAS_NUM_THREADS=1`` for a one-core figure).
 
 Languages are detected while building the comments, as the services do at intake: the
 timed loop runs what the worker runs.
