@@ -8,6 +8,7 @@ process, and one thread is used so that a worker process stays on its core.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,9 @@ EMBEDDING_DIM = 512
 MAX_CHARS = 1000
 #: Texts per call: large enough to amortize the weights, small enough to bound memory.
 CHUNK = 64
+#: Recent embeddings kept: the spam and toxicity models of one batch ask for the same
+#: comments, and the second asks for free (512 floats each: 2 MB for 1,024 texts).
+REMEMBERED = 1024
 
 
 class EncoderMissing(RuntimeError):
@@ -32,6 +36,7 @@ class UniversalSentenceEncoder:
         self._threads = threads
         self._model: Any = None
         self._lock = threading.Lock()
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @property
     def dim(self) -> int:
@@ -61,13 +66,22 @@ class UniversalSentenceEncoder:
         """One row per text, in order; an empty batch gives an empty (0, 512) array."""
         if not texts:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        model = self._loaded()
         cut = [t[:MAX_CHARS] or " " for t in texts]
-        parts = [
-            np.asarray(model.encode(cut[i : i + CHUNK]), dtype=np.float32)
-            for i in range(0, len(cut), CHUNK)
-        ]
-        return np.vstack(parts)
+        with self._lock:
+            known = {t: self._recent[t] for t in cut if t in self._recent}
+        missing = list(dict.fromkeys(t for t in cut if t not in known))
+        if missing:
+            model = self._loaded()
+            for i in range(0, len(missing), CHUNK):
+                part = missing[i : i + CHUNK]
+                vectors = np.asarray(model.encode(part), dtype=np.float32)
+                known.update(zip(part, vectors, strict=True))
+            with self._lock:
+                for text in missing:
+                    self._recent[text] = known[text]
+                while len(self._recent) > REMEMBERED:
+                    self._recent.popitem(last=False)
+        return np.vstack([known[t] for t in cut])
 
 
 _SHARED: UniversalSentenceEncoder | None = None

@@ -33,7 +33,8 @@ KINDS = ("spam", "toxicity")
 #: The key of a shipped model in the cache and in the CLI's listings.
 SHIPPED = "shipped"
 
-_cache: dict[tuple[str, str], ModelBundle] = {}
+#: kind -> (the key of the version loaded, its model): one model per kind is kept.
+_cache: dict[str, tuple[str, ModelBundle]] = {}
 _lock = threading.Lock()
 
 
@@ -47,7 +48,7 @@ def current_classifiers(
     """
     if not settings.builtin_models:
         return None, None
-    active = active_rows(session)
+    active = _active(session)
     found: list[Classifier | None] = []
     for kind in KINDS:
         bundle = bundle_for(session, kind, active.get(kind))
@@ -59,27 +60,42 @@ def current_classifiers(
 
 def active_rows(session: Session) -> dict[str, int]:
     """The id of the active version row of each kind that has one."""
+    return {kind: version_id for kind, (version_id, _) in _active(session).items()}
+
+
+def _active(session: Session) -> dict[str, tuple[int, str]]:
     rows = session.execute(
-        sa.select(ModelVersion.kind, ModelVersion.id).where(ModelVersion.is_active.is_(True))
+        sa.select(ModelVersion.kind, ModelVersion.id, ModelVersion.version).where(
+            ModelVersion.is_active.is_(True)
+        )
     )
-    return {kind: version_id for kind, version_id in rows}
+    return {kind: (version_id, name) for kind, version_id, name in rows}
 
 
-def bundle_for(session: Session, kind: str, version_id: int | None) -> ModelBundle | None:
-    """The model of version row ``version_id``, or the shipped one; decoded once per process."""
-    key = (kind, SHIPPED if version_id is None else str(version_id))
+def bundle_for(
+    session: Session, kind: str, version: int | tuple[int, str] | None
+) -> ModelBundle | None:
+    """The model of a version row (its id, or id and name), or the shipped one.
+
+    Decoded once per process: the last model loaded for each kind is kept, keyed by the
+    row's id and name, so activating another version replaces it at the next batch.
+    """
+    if isinstance(version, int):
+        row = session.get(ModelVersion, version)
+        version = None if row is None else (row.id, row.version)
+    key = SHIPPED if version is None else f"{version[0]}:{version[1]}"
     with _lock:
-        cached = _cache.get(key)
-    if cached is not None:
-        return cached
-    if version_id is None:
+        cached = _cache.get(kind)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    if version is None:
         bundle = shipped_bundle(kind)
     else:
-        row = session.get(ModelVersion, version_id)
+        row = session.get(ModelVersion, version[0])
         bundle = None if row is None else decode(row.weights)
     if bundle is not None:
         with _lock:
-            _cache[key] = bundle
+            _cache[kind] = (key, bundle)
     return bundle
 
 
@@ -112,7 +128,7 @@ def forget_loaded() -> None:
 
 def bundle_in_force(session: Session, kind: str) -> ModelBundle | None:
     """The model scoring ``kind`` now: the active version, else the shipped one."""
-    return bundle_for(session, kind, active_rows(session).get(kind))
+    return bundle_for(session, kind, _active(session).get(kind))
 
 
 def versions(session: Session, kind: str | None = None) -> list[ModelVersion]:
