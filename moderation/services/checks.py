@@ -82,12 +82,13 @@ def evaluate(
     """What today's rules, classifiers and policy decide for ``comment`` (writes nothing).
 
     The worker stores the result; ``explain.replay`` only compares it. ``scored``: the
-    backends' answers, when already asked (else they are asked here).
+    backends' answers, when already asked; else the offline models score afresh and the
+    outside backends' stored answers are reused (a dry run calls no outside service).
     """
     submission = surroundings.submission_of(comment, article)
     context = surroundings.context_of(session, deps, comment, article, now)
     if scored is None:
-        [scored] = scoring.score_comments(session, deps, [(comment, article)])
+        scored = scoring.replay_scores(session, deps, comment, article)
     context = replace(
         context,
         classifiers_unavailable=tuple(scored.unavailable),

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -95,6 +96,32 @@ def score_comments(
     """Score stored comments (with their articles) in one batch per backend."""
     batch = [surroundings.submission_of(comment, article) for comment, article in comments]
     return score_batch(backends(session, deps), batch)
+
+
+def replay_scores(session: Session, deps: Deps, comment: Comment, article: Article) -> Scored:
+    """Scores for a dry run: offline models afresh, outside backends as they answered then.
+
+    A replay must not call outside services (they count, bill and learn from each call).
+    """
+    offline = [b for b in backends(session, deps) if b.name.partition("@")[0] == "builtin"]
+    [scored] = score_batch(offline, [surroundings.submission_of(comment, article)])
+    outside = {c.name for c in deps.classifiers} - set(deps.settings.shadow_classifiers)
+    for name in deps.settings.classifiers:
+        entry = (comment.scores or {}).get(name)
+        if name in outside and isinstance(entry, dict):
+            scored.live.append(stored_score(entry))
+    return scored
+
+
+def stored_score(entry: dict[str, Any]) -> Score:
+    """A score back from its stored form (``Score.as_dict``)."""
+    return Score(
+        str(entry.get("model", "")),
+        str(entry.get("version", "")),
+        {str(k): float(v) for k, v in (entry.get("attributes") or {}).items()},
+        tuple(pipeline.Span(int(a), int(b)) for a, b in entry.get("spans") or ()),
+        entry.get("latency_ms"),
+    )
 
 
 def missing_required(scored: Scored, required: Sequence[str]) -> list[str]:

@@ -46,7 +46,9 @@ def _spam_score(session: object, text: str) -> float:
 
 
 def test_a_fresh_install_scores_with_the_shipped_models(session, settings: Settings) -> None:  # type: ignore[no-untyped-def]
-    spam, toxicity = model_versions.current_classifiers(session, settings)
+    spam, toxicity = model_versions.current_classifiers(
+        session, settings.replace(builtin_models=True)
+    )
     assert spam is not None
     assert toxicity is not None
     assert spam.name == "builtin-spam"

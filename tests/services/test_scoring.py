@@ -248,3 +248,20 @@ def test_shadow_report_compares_each_backend_with_the_moderators(rig_for: Any) -
     assert any(r["backend"] == "openai" and r["shadow"] is False for r in reports)
     text = rig.app.test_cli_runner().invoke(shadow_report_command, [])
     assert "perspective v1alpha1 [shadow] toxicity: 4 decided by moderators" in text.output
+
+
+def test_a_dry_run_reuses_outside_answers_instead_of_asking_again(
+    rig_for: Any, servers: tuple[fake.FakeService, fake.FakeService]
+) -> None:
+    from moderation.services import checks
+
+    openai, _ = servers
+    rig = rig_for()
+    comment = rig.submit("Quel crétin, ce maire, vraiment")
+    assert rig.check(comment) is CommentStatus.REJECTED
+    asked = len(openai.received)
+    article = db.session.get_one(Article, comment.article_id)
+    decision, _ = checks.evaluate(db.session(), rig.deps, comment, article, rig.deps.clock.now())
+    assert len(openai.received) == asked
+    assert decision.verdict.value == "rejected"
+    assert [s.model for s in decision.scores] == ["openai"]

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from moderation.config import Settings
 from moderation.db import db
 from moderation.services import model_versions
 from moderation.services import training
 from moderation.services.ports import SystemClock
+from tests.backends import Backend
+from tests.conftest import make_settings
 from tests.conftest import shared_data
 from tests.helpers import add_article
 from tests.helpers import moderator_token
@@ -19,6 +23,13 @@ from tests.helpers import post
 from tests.processes import Process
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def settings(backend: Backend, tmp_path: Path) -> Settings:
+    """The built-in models on (the suite's default leaves the rules alone)."""
+    return make_settings(backend, tmp_path, builtin_models=True, sentence_encoder=False)
+
 
 WORD_LIST_CODES = {"banned_word", "held_word", "flagged_word"}
 
