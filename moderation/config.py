@@ -293,6 +293,11 @@ class Settings:
                 f"MODERATION_CLASSIFIERS: unknown classifier {unknown[0]!r} "
                 f"(known: {', '.join(CLASSIFIER_NAMES)})"
             )
+        if any("@" in name for name in (*self.classifiers, *self.required_classifiers)):
+            raise ConfigError(
+                "MODERATION_CLASSIFIERS: a stored model version (builtin@VERSION) may run in "
+                "MODERATION_SHADOW_CLASSIFIERS only; activate it to let it decide"
+            )
         for attribute, hold_at, reject_at in self.score_thresholds:
             if not 0 < hold_at <= reject_at <= 1:
                 raise ConfigError(
