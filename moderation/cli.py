@@ -18,6 +18,8 @@ from flask.cli import FlaskGroup
 from flask.cli import with_appcontext
 
 from moderation import create_app
+from moderation.cli_models import register as register_model_commands
+from moderation.cli_scoring import register as register_scoring_commands
 from moderation.cli_webhooks import webhooks_group
 from moderation.config import Settings
 from moderation.db import db
@@ -219,7 +221,7 @@ def demo_login() -> None:
 @click.option(
     "--queues",
     default="",
-    help="Comma-separated queues (checks, maintenance, webhooks); default: all of them.",
+    help="Comma-separated queues (checks, maintenance, webhooks, training); default: all.",
 )
 @click.option("--pool", default="prefork", show_default=True, help="Celery's execution pool.")
 def worker(beat: bool, concurrency: int, loglevel: str, queues: str, pool: str) -> None:
@@ -484,6 +486,8 @@ def end_surge_command(article_key: str) -> None:
 
 
 main.add_command(webhooks_group)
+register_model_commands(main)
+register_scoring_commands(main)
 
 
 if __name__ == "__main__":

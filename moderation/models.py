@@ -124,6 +124,8 @@ class Comment(Base):
     #: The client's /24 (IPv4) or /48 (IPv6) network, for flood counts (None if not kept).
     ip_prefix: Mapped[str | None] = mapped_column(sa.String(64))
     user_agent: Mapped[str | None] = mapped_column(sa.String(400))
+    #: The page the comment was sent from (``Referer``), for outside spam checks (Akismet).
+    referrer: Mapped[str | None] = mapped_column(sa.String(2000))
     #: Seconds between the form being shown and sent, when a signed render time came along.
     elapsed_seconds: Mapped[float | None]
     #: SimHash of the normalised text (signed 64-bit) and its four 16-bit bands.
@@ -543,3 +545,30 @@ class WebhookAttempt(Base):
     error: Mapped[str | None] = mapped_column(sa.String(200))
     #: The first 2 KB of the response body, as text.
     response_excerpt: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class ModelVersion(Base):
+    """One trained version of a built-in model (spam or toxicity), kept for rollback.
+
+    At most one row per ``kind`` is active (``services.model_versions`` switches them in
+    one transaction); with none, the model shipped in the package scores. ``weights`` is
+    the model as a compressed ``.npz`` (numbers only, no text); ``training`` holds the
+    counts it was trained on and ``validation`` its held-out figures, the ones the
+    not-worse gate compared.
+    """
+
+    __tablename__ = "model_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), index=True)
+    version: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    #: Where the examples came from: ``csv`` (an operator's file) or ``moderators``.
+    source: Mapped[str] = mapped_column(sa.String(16))
+    #: The version it was adapted from (``None``: the shipped model or a fresh fit).
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("model_versions.id"))
+    is_active: Mapped[bool] = mapped_column(default=False)
+    training: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    validation: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    weights: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[dt.datetime]
+    activated_at: Mapped[dt.datetime | None]

@@ -45,6 +45,7 @@ from moderation.services.privacy import stored_ip
 from moderation.validation import CommentDraft
 
 USER_AGENT_MAX_LENGTH = 400
+REFERRER_MAX_LENGTH = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,8 @@ class ClientInfo:
     ip: str | None = None
     user_agent: str | None = None
     origin: str | None = None
+    #: The page the form was on (``Referer``), kept for outside spam checks.
+    referrer: str | None = None
     #: Seconds between the form being shown and sent, when already known.
     elapsed_seconds: float | None = None
     #: The genuine form token that came with the post, if any (spent at intake).
@@ -199,6 +202,7 @@ def submit_comment(
         ip=stored_ip(client.ip, settings.ip_storage),
         ip_prefix=network_of(client.ip) if settings.ip_storage is not IpStorage.NONE else None,
         user_agent=(client.user_agent or "")[:USER_AGENT_MAX_LENGTH] or None,
+        referrer=(client.referrer or "")[:REFERRER_MAX_LENGTH] or None,
         elapsed_seconds=elapsed,
         status=CommentStatus.PENDING,
         reasons=[],

@@ -58,6 +58,9 @@ def submission_of(comment: Comment, article: Article) -> pipeline.Submission:
         email_domain=domain,
         ip=comment.ip,
         elapsed_seconds=comment.elapsed_seconds,
+        user_agent=comment.user_agent,
+        referrer=comment.referrer,
+        permalink=article.url or None,
     )
 
 

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 # ``moderation.wording``, and the pages use it from here as before.
 from moderation.wording import REASON_MESSAGES as REASON_MESSAGES
 from moderation.wording import reason_summary as reason_summary
+from moderation.wording import reason_text as reason_text
 
 SUPPORTED_LOCALES = ("fr", "en")
 
