@@ -58,23 +58,27 @@ def submit_comment(
     article_key: str,
     article_url: str = "",
     article_title: str = "",
+    article_signature: str = "",
     client: ClientInfo | None = None,
 ) -> Comment:
     """Store a reader's comment as ``pending`` and queue its check, in one transaction.
 
-    A cheap screen runs first: a filled honeypot is recorded as spam at once and queues
-    nothing. The caller commits; the check is published after that commit.
+    An unknown article is created only from a signed snippet (``article_signature``, see
+    ``services.article_signing``). A cheap screen runs first: a filled honeypot is
+    recorded as spam at once and queues nothing. The caller commits; the check is
+    published after that commit.
 
     :raises ArticleNotFound, ArticleClosed, ValidationFailed:
     """
     settings = deps.settings
     client = client or ClientInfo()
     now = deps.clock.now()
-    may_create = settings.auto_create_articles or articles.host_allowed(
-        client.origin, settings.allowed_sites
-    )
     article = articles.article_for_comment(
-        session, article_key, url=article_url, title=article_title, may_create=may_create, now=now
+        session,
+        article_key,
+        claim=articles.ArticleClaim(article_url, article_title, article_signature),
+        settings=settings,
+        now=now,
     )
     parent = _parent(session, article, draft.parent_id, settings.max_depth)
     html = sanitize.clean_html(draft.body)

@@ -12,6 +12,7 @@ from moderation.models import Comment
 from moderation.models import CommentStatus
 from moderation.models import ModerationDecision
 from moderation.models import OutboxMessage
+from moderation.services import article_signing
 from tests.conftest import ALLOWED_SITE
 from tests.conftest import TEST_SECRET
 from tests.helpers import URL
@@ -126,9 +127,15 @@ def test_unknown_article_is_404_without_allowed_origin(client: FlaskClient) -> N
 
 
 def test_unknown_article_is_created_from_an_allowed_site(app: Flask, client: FlaskClient) -> None:
+    secret = article_signing.site_secret(TEST_SECRET, ALLOWED_SITE)
+    signature = article_signing.signature(secret, "nouveau", f"{ALLOWED_SITE}/nouveau", "Nouveau")
     response = client.post(
         URL.format(key="nouveau"),
-        json=valid(article_url=f"{ALLOWED_SITE}/nouveau", article_title="Nouveau"),
+        json=valid(
+            article_url=f"{ALLOWED_SITE}/nouveau",
+            article_title="Nouveau",
+            article_signature=signature,
+        ),
         headers={"Origin": ALLOWED_SITE},
     )
     assert response.status_code == 202
