@@ -102,9 +102,23 @@ def article_for_comment(
     """
     article = find_article(session, key)
     if article is None:
-        if not key or len(key) > KEY_MAX_LENGTH:
+        if is_signed_claim(settings, key, claim):
+            url = urls.web_url(claim.url) or ""
+            article = ensure_article(session, key, url=url, title=claim.title, now=now)
+        elif may_create(settings, key, claim):
+            article = ensure_article(session, key, url="", title="", now=now)
+        else:
             raise ArticleNotFound(key)
-        signed = article_signing.is_signed(
+    refuse_if_closed(article, now)
+    return article
+
+
+def is_signed_claim(settings: Settings, key: str, claim: ArticleClaim) -> bool:
+    """Whether the site signed this key, address and title (and the key is usable)."""
+    return (
+        bool(key)
+        and len(key) <= KEY_MAX_LENGTH
+        and article_signing.is_signed(
             settings.secret_key,
             settings.allowed_sites,
             key=key,
@@ -112,16 +126,20 @@ def article_for_comment(
             title=claim.title,
             given=claim.signature,
         )
-        if signed:
-            url = urls.web_url(claim.url) or ""
-            article = ensure_article(session, key, url=url, title=claim.title, now=now)
-        elif settings.auto_create_articles:
-            article = ensure_article(session, key, url="", title="", now=now)
-        else:
-            raise ArticleNotFound(key)
+    )
+
+
+def may_create(settings: Settings, key: str, claim: ArticleClaim) -> bool:
+    """Whether a first comment with ``claim`` may create the unknown article ``key``."""
+    if not key or len(key) > KEY_MAX_LENGTH:
+        return False
+    return settings.auto_create_articles or is_signed_claim(settings, key, claim)
+
+
+def refuse_if_closed(article: Article, now: dt.datetime) -> None:
+    """:raises ArticleClosed: the article is closed or its closing time has passed."""
     if not article.is_open or (article.closes_at is not None and article.closes_at <= now):
-        raise ArticleClosed(key)
-    return article
+        raise ArticleClosed(article.key)
 
 
 TITLE_MAX_LENGTH = 500
