@@ -37,6 +37,7 @@ class AuditAction(StrEnum):
     AUTHOR_TRUSTED = "author_trusted"
     AUTHOR_BLOCKED = "author_blocked"
     ARTICLE_NOTE_CHANGED = "article_note_changed"
+    ARTICLE_DETAILS_CHANGED = "article_details_changed"
     EXPLANATION_CHANGED = "explanation_changed"
 
 

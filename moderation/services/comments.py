@@ -97,6 +97,7 @@ def accept_comment(
     article_key: str,
     article_url: str = "",
     article_title: str = "",
+    article_signature: str = "",
     client: ClientInfo | None = None,
 ) -> Receipt:
     """Intake as every public surface offers it: a receipt that looks the same whatever
@@ -108,8 +109,9 @@ def accept_comment(
 
     :raises ArticleNotFound, ArticleClosed, ValidationFailed:
     """
+    claim = articles.ArticleClaim(article_url, article_title, article_signature)
     if draft.honeypot_filled:
-        _screen_trapped(session, deps, draft, article_key, client or ClientInfo())
+        _screen_trapped(session, deps, draft, article_key, claim)
         return Receipt(new_public_id(), authorship.decoy_token(), None)
     token, hashed = authorship.new_author_token()
     comment = submit_comment(
@@ -119,6 +121,7 @@ def accept_comment(
         article_key=article_key,
         article_url=article_url,
         article_title=article_title,
+        article_signature=article_signature,
         client=client,
         author_token_hash=hashed,
     )
@@ -126,22 +129,21 @@ def accept_comment(
 
 
 def _screen_trapped(
-    session: Session, deps: Deps, draft: CommentDraft, article_key: str, client: ClientInfo
+    session: Session,
+    deps: Deps,
+    draft: CommentDraft,
+    article_key: str,
+    claim: articles.ArticleClaim,
 ) -> None:
     settings = deps.settings
     now = deps.clock.now()
     article = articles.find_article(session, article_key)
     if article is None:
-        may_create = settings.auto_create_articles or articles.host_allowed(
-            client.origin, settings.allowed_sites
-        )
-        if not may_create:
+        if not articles.may_create(settings, article_key, claim):
             raise ArticleNotFound(article_key)
     else:
         # Refuses a closed article exactly as for anyone; creates nothing (it exists).
-        articles.article_for_comment(
-            session, article_key, url="", title="", may_create=False, now=now
-        )
+        articles.refuse_if_closed(article, now)
         _parent(session, article, draft.parent_id, settings.max_depth)
     if not sanitize.to_text(sanitize.clean_html(draft.body)):
         raise ValidationFailed([FieldError("body", "empty_after_cleaning")])
@@ -156,27 +158,30 @@ def submit_comment(
     article_key: str,
     article_url: str = "",
     article_title: str = "",
+    article_signature: str = "",
     client: ClientInfo | None = None,
     author_token_hash: str | None = None,
 ) -> Comment:
     """Store a reader's comment as ``pending`` and queue its check, in one transaction.
 
-    A cheap screen runs first: a filled honeypot is recorded as spam at once and queues
-    nothing (public intake goes through :func:`accept_comment`, which keeps nothing of
-    those). An exact repost by the same author on the same article within a day is
-    stored refused, with no check queued. The caller commits; the check is published
-    after that commit.
+    An unknown article is created only from a signed snippet (``article_signature``, see
+    ``services.article_signing``). A cheap screen runs first: a filled honeypot is
+    recorded as spam at once and queues nothing (public intake goes through
+    :func:`accept_comment`, which keeps nothing of those). An exact repost by the same
+    author on the same article within a day is stored refused, with no check queued. The
+    caller commits; the check is published after that commit.
 
     :raises ArticleNotFound, ArticleClosed, ValidationFailed:
     """
     settings = deps.settings
     client = client or ClientInfo()
     now = deps.clock.now()
-    may_create = settings.auto_create_articles or articles.host_allowed(
-        client.origin, settings.allowed_sites
-    )
     article = articles.article_for_comment(
-        session, article_key, url=article_url, title=article_title, may_create=may_create, now=now
+        session,
+        article_key,
+        claim=articles.ArticleClaim(article_url, article_title, article_signature),
+        settings=settings,
+        now=now,
     )
     parent = _parent(session, article, draft.parent_id, settings.max_depth)
     html = sanitize.clean_html(draft.body)

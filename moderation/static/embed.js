@@ -686,6 +686,8 @@ input[type=checkbox],input[type=radio]{width:1.1em;height:1.1em;margin:0;accent-
         ...typed,
         article_url: this.host.getAttribute("data-url") || location.href,
         article_title: this.host.getAttribute("data-title") || document.title,
+        // The site's HMAC over key, address and title: without it no new article is made.
+        article_signature: this.host.getAttribute("data-signature") || "",
         render_token: m.render_token || "",
         [this.honeypot.name]: this.honeypot.value,
       };

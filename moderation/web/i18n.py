@@ -70,6 +70,9 @@ FIELD_MESSAGES: dict[str, LazyString] = {
     "ip_rule_truncated": _l(
         "Only the /%(prefix)s network of each address is kept: block the network instead."
     ),
+    "article_url_off_site": _l(
+        "Enter the article's address on one of the configured sites (http:// or https://)."
+    ),
     "ip_rule_not_kept": _l("No address is kept (privacy setting): address rules cannot apply."),
 }
 
