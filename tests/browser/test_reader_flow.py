@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from moderation.db import db
 from moderation.models import Comment
+from moderation.models import CommentStatus
 from moderation.models import Report
 from moderation.models import ReportReason
 from tests.browser.widget import HOST
@@ -35,6 +36,7 @@ from tests.dates import one_per_month
 from tests.helpers import canary_email
 from tests.helpers import moderator_token
 from tests.helpers import post
+from tests.helpers import set_status
 
 PENDING_NOTICE = "Votre commentaire est en attente de modération."
 PENDING_BADGE = "En attente de modération"
@@ -318,6 +320,19 @@ def test_a_link_naming_someone_elses_held_comment_shows_nothing(live: Stack, pag
         expect(widget.locator("li.comment")).to_have_count(1)
         expect(widget).not_to_contain_text("phish")
         assert own_comment_ids(page) == []
+
+
+def test_a_reply_to_a_removed_comment_says_so_without_naming_it(live: Stack, page: Page) -> None:
+    [parent] = seed_approved(live, "demo", 1, author="Supprimé")
+    [reply] = seed_approved(live, "demo", 1, author="Zoé", start=1, parent_id=parent)
+    set_status(live.app, parent, CommentStatus.REJECTED)  # the takedown
+    open_article(page, live.host + "/")
+    widget = page.locator(HOST)
+    shown = widget.locator(f'li.comment[data-id="{reply}"]')
+    expect(shown.locator(".removed-parent")).to_have_text("En réponse à un commentaire retiré")
+    html = shadow_html(page)
+    assert parent not in html
+    assert "Supprimé" not in html
 
 
 def test_own_pending_comment_is_read_with_its_author_token(live: Stack, page: Page) -> None:
