@@ -18,9 +18,9 @@ from flask.cli import FlaskGroup
 from flask.cli import with_appcontext
 
 from moderation import create_app
+from moderation.cli_articles import COMMANDS as ARTICLE_COMMANDS
 from moderation.cli_models import register as register_model_commands
 from moderation.cli_scoring import register as register_scoring_commands
-from moderation.cli_articles import COMMANDS as ARTICLE_COMMANDS
 from moderation.cli_webhooks import webhooks_group
 from moderation.config import Settings
 from moderation.db import db
