@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -140,6 +141,10 @@ def _text(
     value = value.strip()
     if required and not value:
         errors.append(FieldError(name, "required"))
+    elif any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in value):
+        # NUL and other control characters: PostgreSQL text cannot hold NUL, and no
+        # address or description needs any of them.
+        errors.append(FieldError(name, "control_chars"))
     elif len(value) > limit:
         errors.append(FieldError(name, "too_long", {"max": limit}))
     return value

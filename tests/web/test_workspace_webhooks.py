@@ -166,6 +166,19 @@ def test_a_refused_address_is_explained_next_to_its_field(desk: Desk, lang: str)
         assert db.session.scalar(sa.select(sa.func.count(WebhookEndpoint.id))) == 0
 
 
+def test_control_characters_in_a_description_are_refused(desk: Desk) -> None:
+    desk.admin.get("/moderate/webhooks?lang=en")
+    response = desk.post(
+        "/moderate/webhooks", url="http://127.0.0.1:9/hook", description="CMS\x00\x1b[31m"
+    )
+    assert response.status_code == 422
+    page = text(response)
+    assert "This field contains characters that are not allowed." in page
+    assert 'id="description-error"' in page
+    with desk.app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(WebhookEndpoint.id))) == 0
+
+
 def test_a_slack_endpoint_for_every_comment_event_is_refused(desk: Desk) -> None:
     desk.admin.get("/moderate/webhooks?lang=en")
     response = desk.post(
