@@ -19,9 +19,13 @@ from moderation.config import Settings
 from moderation.db import db
 from moderation.models import AuditEntry
 from moderation.models import DeliveryStatus
+from moderation.models import Moderator
 from moderation.models import ModeratorRole
 from moderation.models import WebhookDelivery
 from moderation.models import WebhookEndpoint
+from moderation.services import moderators
+from moderation.services import webhooks
+from moderation.web.workspace.webhooks import LOG_PAGE_SIZE
 from tests.backends import Backend
 from tests.conftest import FrozenClock
 from tests.conftest import _clean
@@ -97,8 +101,6 @@ class Desk:
 
     def admin_id(self) -> int:
         with self.app.app_context():
-            from moderation.models import Moderator
-
             found = db.session.scalar(
                 sa.select(Moderator.id).where(Moderator.email == "ada@example.org")
             )
@@ -470,3 +472,49 @@ def test_no_webhook_action_without_the_csrf_token(desk: Desk) -> None:
     assert stored.secret == secret
     assert desk.deliveries(endpoint_id) == []
     assert len(desk.audit()) == 1
+
+
+def test_the_log_pages_back_through_older_deliveries(desk: Desk) -> None:
+    endpoint_id, _ = desk.create("http://127.0.0.1:9/hook")
+    with desk.app.app_context():
+        deps = desk.app.extensions["moderation.deps"]
+        for _ in range(LOG_PAGE_SIZE + 2):
+            webhooks.send_test(db.session, deps, endpoint_id)
+        db.session.commit()
+    ids = [d.id for d in desk.deliveries(endpoint_id)]
+    first = text(desk.admin.get(f"/moderate/webhooks/{endpoint_id}/deliveries"))
+    assert first.count('class="delivery ') == LOG_PAGE_SIZE
+    assert f'id="delivery-{ids[-1]}"' in first
+    older = re.search(r'id="older" href="([^"]+)"', first)
+    assert older
+    second = text(desk.admin.get(older.group(1).replace("&amp;", "&")))
+    shown = re.findall(r'id="delivery-(\d+)"', second)
+    assert [int(i) for i in shown] == [ids[1], ids[0]]
+    assert 'id="older"' not in second
+
+
+def test_the_admin_api_audits_what_the_pages_audit(desk: Desk) -> None:
+    with desk.app.app_context():
+        admin = db.session.get(Moderator, desk.admin_id())
+        assert admin is not None
+        token = moderators.create_token(db.session, admin, "tests", START)
+        db.session.commit()
+    api = desk.app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    base = "/api/v1/admin/webhooks/endpoints"
+    created = api.post(base, json={"url": "http://127.0.0.1:9/hook"}, headers=headers)
+    assert created.status_code == 201
+    endpoint_id = created.get_json()["endpoint"]["id"]
+    assert api.post(f"{base}/{endpoint_id}/secret", json={}, headers=headers).status_code == 200
+    off = api.patch(f"{base}/{endpoint_id}", json={"is_active": False}, headers=headers)
+    assert off.status_code == 200
+    on = api.patch(f"{base}/{endpoint_id}", json={"is_active": True}, headers=headers)
+    assert on.status_code == 200
+    assert api.delete(f"{base}/{endpoint_id}", headers=headers).status_code == 204
+    assert [(a, who) for a, who, _ in desk.audit()] == [
+        ("webhook_created", desk.admin_id()),
+        ("webhook_secret_rotated", desk.admin_id()),
+        ("webhook_disabled", desk.admin_id()),
+        ("webhook_enabled", desk.admin_id()),
+        ("webhook_deleted", desk.admin_id()),
+    ]
