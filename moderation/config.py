@@ -45,6 +45,10 @@ class PremoderationMode(StrEnum):
 
 DEV_SECRET = "insecure-development-secret"  # noqa: S105 - refused in production mode
 
+#: The only values of ``MODERATION_ENV``, spelled exactly: a typo must not fall back to
+#: the development defaults (and their public secret) without a word.
+ENVIRONMENTS = ("development", "test", "production")
+
 
 def _instance_dir() -> Path:
     return Path.cwd() / "instance"
@@ -144,6 +148,10 @@ class Settings:
         database_url = get.str_("DATABASE_URL", f"sqlite:///{instance / 'moderation.sqlite'}")
         broker_default = redis_url or f"sqla+sqlite:///{instance / 'broker.sqlite'}"
         mode = get.str_("ENV", "development")
+        if mode not in ENVIRONMENTS:
+            raise ConfigError(
+                f"MODERATION_ENV must be exactly one of {', '.join(ENVIRONMENTS)}, not {mode!r}"
+            )
         secret = get.str_("SECRET_KEY", "")
         if mode == "production":
             if not secret or secret == DEV_SECRET or len(secret) < 32:
@@ -219,6 +227,16 @@ class Settings:
 
     def validate(self) -> None:
         """Refuse combinations that cannot work, with a message naming the variable."""
+        if self.env not in ENVIRONMENTS:
+            raise ConfigError(f"MODERATION_ENV must be exactly one of {', '.join(ENVIRONMENTS)}")
+        if self.secret_key == DEV_SECRET and not self.database_url.startswith("sqlite"):
+            # The public development secret signs sessions and hashes emails: acceptable
+            # only for the embedded first-run database, never for a shared server.
+            raise ConfigError(
+                "MODERATION_SECRET_KEY must be set to a random value when the database is "
+                "not the embedded SQLite (for example: python -c "
+                "'import secrets; print(secrets.token_urlsafe(48))')"
+            )
         if self.body_min_length < 1 or self.body_max_length < self.body_min_length:
             raise ConfigError("MODERATION_BODY_MIN_LENGTH/BODY_MAX_LENGTH are inconsistent")
         if self.max_depth < 0:

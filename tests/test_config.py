@@ -25,6 +25,7 @@ def test_values_are_parsed(tmp_path: Path) -> None:
         {
             "MODERATION_INSTANCE_DIR": str(tmp_path),
             "MODERATION_DATABASE_URL": "postgres://u:p@db:5432/m",
+            "MODERATION_SECRET_KEY": "k" * 40,
             "MODERATION_REDIS_URL": "redis://r:6379/1",
             "MODERATION_ALLOWED_SITES": "www.journal.fr, https://blog.journal.fr ,",
             "MODERATION_AUTO_CREATE_ARTICLES": "yes",

@@ -206,7 +206,7 @@ def rate_limited(scope: str) -> Response | None:
     """A 429 problem if this client exceeded the write limit for ``scope``."""
     if not limiter().enabled:
         return None
-    wait = limiter().hit(scope, request.remote_addr or "unknown")
+    wait = limiter().hit(scope, request.remote_addr)
     if wait is None:
         return None
     return problem(
@@ -232,7 +232,7 @@ def report_comment(public_id: str) -> Response:
         deps(),
         public_id,
         reason if isinstance(reason, str) else "",
-        reporter_hash(deps().settings.secret_key, request.remote_addr, request.user_agent.string),
+        reporter_hash(deps().settings.secret_key, request.remote_addr),
     )
     return current_app.response_class(
         json.dumps({"status": "recorded"}), status=202, mimetype="application/json"

@@ -26,6 +26,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
+from moderation import urls
 from moderation.db import db
 from moderation.errors import ArticleClosed
 from moderation.errors import ArticleNotFound
@@ -218,7 +219,7 @@ def report_from_page(public_id: str) -> BaseResponse:
         _deps(),
         public_id,
         request.form.get("reason", ""),
-        reporter_hash(_deps().settings.secret_key, request.remote_addr, request.user_agent.string),
+        reporter_hash(_deps().settings.secret_key, request.remote_addr),
     )
     target = url_for(
         "embed.thread_page",
@@ -272,14 +273,12 @@ def wordpress_form() -> BaseResponse:
 
 def _safe_return_url(candidate: str | None) -> str | None:
     """``candidate`` if it is an http(s) address on a configured site (no open redirect)."""
-    if not candidate:
+    # Read as the browser will follow it: "https://evil.example\\@www.journal.example/"
+    # leads to evil.example, and the address handed back is the browser's own reading.
+    address = urls.web_url(candidate)
+    if address is None or not article_service.host_allowed(address, _deps().settings.allowed_sites):
         return None
-    parts = urlsplit(candidate)
-    if parts.scheme not in ("http", "https"):
-        return None
-    if not article_service.host_allowed(candidate, _deps().settings.allowed_sites):
-        return None
-    return candidate
+    return address
 
 
 def _with_query(url: str, **params: str) -> str:

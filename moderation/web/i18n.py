@@ -66,6 +66,10 @@ FIELD_MESSAGES: dict[str, LazyString] = {
     "event_types_slack": _l(
         "A Slack endpoint can receive only held and reported comments, surges and tests."
     ),
+    "ip_rule_truncated": _l(
+        "Only the /%(prefix)s network of each address is kept: block the network instead."
+    ),
+    "ip_rule_not_kept": _l("No address is kept (privacy setting): address rules cannot apply."),
 }
 
 #: The comment count heading, singular and plural (extracted from the page templates).

@@ -227,6 +227,7 @@ def test_word_list_entries_apply_at_the_next_check(rig: Rig) -> None:
         article_key=None,
         actor="test",
         now=rig.clock.now(),
+        ip_storage=rig.deps.settings.ip_storage,
     )
     db.session.commit()
     comment = rig.post_and_decide(
@@ -249,6 +250,7 @@ def test_block_rules_by_email_and_network(rig: Rig) -> None:
         note="",
         actor="test",
         now=rig.clock.now(),
+        ip_storage=rig.deps.settings.ip_storage,
     )
     wordlists.add_block(
         db.session(),
@@ -259,6 +261,7 @@ def test_block_rules_by_email_and_network(rig: Rig) -> None:
         note="",
         actor="test",
         now=rig.clock.now(),
+        ip_storage=rig.deps.settings.ip_storage,
     )
     wordlists.add_block(
         db.session(),
@@ -269,6 +272,7 @@ def test_block_rules_by_email_and_network(rig: Rig) -> None:
         note="expired",
         actor="test",
         now=rig.clock.now(),
+        ip_storage=rig.deps.settings.ip_storage,
     )
     db.session.commit()
     troll = rig.post_and_decide(
@@ -332,6 +336,7 @@ def test_replay_reports_differences_without_changing_data(rig: Rig) -> None:
         article_key=None,
         actor="test",
         now=rig.clock.now(),
+        ip_storage=rig.deps.settings.ip_storage,
     )
     db.session.commit()
     count, changes = explain.replay(db.session(), rig.deps, rig.clock.now() - dt.timedelta(days=1))
