@@ -43,6 +43,14 @@ class PremoderationMode(StrEnum):
     ALL = "all"
 
 
+#: Author names only the newsroom may sign with (held when a reader uses one); sites add
+#: their own title. Accents, case and look-alike letters do not matter.
+DEFAULT_NEWSROOM_NAMES: tuple[str, ...] = (
+    "La Rédaction", "Rédaction", "Modérateur", "Modératrice", "Modération",
+    "Administrateur", "Administratrice", "Admin", "Webmaster", "Moderator", "Moderation",
+    "Newsroom", "The Editors", "Editorial team",
+)  # fmt: skip
+
 DEV_SECRET = "insecure-development-secret"  # noqa: S105 - refused in production mode
 
 #: The only values of ``MODERATION_ENV``, spelled exactly: a typo must not fall back to
@@ -91,6 +99,7 @@ class Settings:
     campaign_window_hours: float = 24.0
     campaign_min_similar: int = 3
     min_seconds_to_write: float = 3.0
+    newsroom_names: tuple[str, ...] = DEFAULT_NEWSROOM_NAMES
     score_hold_at: float = 0.5
     score_reject_at: float = 0.9
     surge_window_minutes: int = 15
@@ -196,6 +205,7 @@ class Settings:
             campaign_window_hours=get.float_("CAMPAIGN_WINDOW_HOURS", 24.0),
             campaign_min_similar=get.int_("CAMPAIGN_MIN_SIMILAR", 3),
             min_seconds_to_write=get.float_("MIN_SECONDS_TO_WRITE", 3.0),
+            newsroom_names=_newsroom_names(get.list_("NEWSROOM_NAMES")),
             score_hold_at=get.float_("SCORE_HOLD_AT", 0.5),
             score_reject_at=get.float_("SCORE_REJECT_AT", 0.9),
             surge_window_minutes=get.int_("SURGE_WINDOW_MINUTES", 15),
@@ -290,6 +300,13 @@ class Settings:
 
 
 _SITE = re.compile(r"(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?")
+
+
+def _newsroom_names(listed: tuple[str, ...]) -> tuple[str, ...]:
+    # Unset keeps the built-in list; "none" turns the check off.
+    if [name.lower() for name in listed] == ["none"]:
+        return ()
+    return listed or DEFAULT_NEWSROOM_NAMES
 
 
 def generate_secret() -> str:

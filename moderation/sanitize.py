@@ -7,7 +7,8 @@ to every piece of HTML that :func:`clean_html` returns, so nothing written here 
 
 Behaviour, decided once for the whole service:
 
-* Allowed markup is :data:`ALLOWED_TAGS`, with ``href`` on ``<a>`` only, and only absolute
+* Allowed markup is :data:`ALLOWED_TAGS`, with ``href`` on ``<a>`` only (no attribute at
+  all on any other tag, not even ``title`` or ``lang``), and only absolute
   ``http``, ``https`` and ``mailto`` URLs. Every ``<a>`` gets ``rel`` :data:`LINK_REL`.
 * Any other tag is stripped and its text kept (``<span>x</span>`` becomes ``x``), except
   ``<script>`` and ``<style>`` whose content is dropped too. Comments are removed. Text in
@@ -78,7 +79,9 @@ def _build_cleaner() -> Callable[[str], str]:
     # Every option is spelled out: nh3's defaults allow dozens of tags and relative URLs.
     options: dict[str, Any] = {
         "tags": set(ALLOWED_TAGS),
-        "attributes": {"a": {"href"}},
+        # "*" is ammonia's generic attributes, allowed on every tag: left unset it keeps
+        # its default (title and lang everywhere), so it is set, and empty.
+        "attributes": {"a": {"href"}, "*": set()},
         "url_schemes": set(ALLOWED_URL_SCHEMES),
         "url_relative": "deny",
         "link_rel": LINK_REL,

@@ -81,6 +81,7 @@ def rules_for(
         max_ip_recent=settings.flood_max_per_network,
         campaign_min_similar=settings.campaign_min_similar,
         min_seconds=settings.min_seconds_to_write,
+        newsroom_names=settings.newsroom_names,
     )
 
 
