@@ -2,7 +2,8 @@
 
 Status changes are logged by ``services.decisions``; everything else a person does that an
 editor may later need to account for (signing in, revealing an email, changing accounts,
-trusting or blocking an author, editing a note) is one :class:`AuditEntry` here, written
+trusting or blocking an author, editing a note, registering or
+changing a webhook endpoint) is one :class:`AuditEntry` here, written
 in the same transaction as the act itself. Entries carry ids and codes, never an email,
 an address or a password.
 """
@@ -39,6 +40,11 @@ class AuditAction(StrEnum):
     ARTICLE_NOTE_CHANGED = "article_note_changed"
     ARTICLE_DETAILS_CHANGED = "article_details_changed"
     EXPLANATION_CHANGED = "explanation_changed"
+    WEBHOOK_CREATED = "webhook_created"
+    WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated"  # noqa: S105 - an action name
+    WEBHOOK_DELETED = "webhook_deleted"
+    WEBHOOK_ENABLED = "webhook_enabled"
+    WEBHOOK_DISABLED = "webhook_disabled"
 
 
 def record(

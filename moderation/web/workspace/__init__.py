@@ -46,3 +46,4 @@ from moderation.web.workspace import errors  # noqa: E402,F401
 from moderation.web.workspace import people  # noqa: E402,F401
 from moderation.web.workspace import queue  # noqa: E402,F401
 from moderation.web.workspace import templating  # noqa: E402,F401
+from moderation.web.workspace import webhooks  # noqa: E402,F401
