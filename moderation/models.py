@@ -69,6 +69,9 @@ class Article(Base):
     policy_overrides: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     #: What moderators should know when deciding its comments (« sujet sensible »).
     moderator_note: Mapped[str | None] = mapped_column(sa.String(500))
+    #: Comments close this many days after the article was created (``None``: the site's
+    #: default, 0: never); an explicit ``closes_at`` wins.
+    close_after_days: Mapped[int | None]
     created_at: Mapped[dt.datetime]
 
 
@@ -393,6 +396,17 @@ class RejectionExplanation(Base):
     code: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     text_fr: Mapped[str] = mapped_column(sa.String(1000), default="")
     text_en: Mapped[str] = mapped_column(sa.String(1000), default="")
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("moderators.id"))
+    updated_at: Mapped[dt.datetime]
+
+
+class SiteSetting(Base):
+    """One run-time value an admin changed; absent keys take the environment's value."""
+
+    __tablename__ = "site_settings"
+
+    key: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    value: Mapped[Any] = mapped_column(sa.JSON)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("moderators.id"))
     updated_at: Mapped[dt.datetime]
 

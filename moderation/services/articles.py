@@ -90,8 +90,11 @@ def article_for_comment(
     title: str,
     may_create: bool,
     now: dt.datetime,
+    close_after_days: int = 0,
 ) -> Article:
     """The open article a new comment goes to.
+
+    ``close_after_days`` is the site's default for automatic closing (0: never).
 
     :raises ArticleNotFound: unknown key and ``may_create`` is false.
     :raises ArticleClosed: the article is closed or its closing time has passed.
@@ -101,9 +104,29 @@ def article_for_comment(
         if not may_create or not key or len(key) > KEY_MAX_LENGTH:
             raise ArticleNotFound(key)
         article = ensure_article(session, key, url=url, title=title, now=now)
-    if not article.is_open or (article.closes_at is not None and article.closes_at <= now):
+    if not accepts_comments(article, now, close_after_days):
         raise ArticleClosed(key)
     return article
+
+
+def closing_time(article: Article, close_after_days: int) -> dt.datetime | None:
+    """When the article stops taking comments by itself, if ever.
+
+    An explicit ``closes_at`` wins; otherwise the article's own number of days, or the
+    site's default when it has none (0 in either place means never).
+    """
+    if article.closes_at is not None:
+        return article.closes_at
+    days = article.close_after_days if article.close_after_days is not None else close_after_days
+    if not days:
+        return None
+    return article.created_at + dt.timedelta(days=days)
+
+
+def accepts_comments(article: Article, now: dt.datetime, close_after_days: int) -> bool:
+    """Open, and its closing time (if any) not reached."""
+    closes = closing_time(article, close_after_days)
+    return article.is_open and (closes is None or closes > now)
 
 
 def set_open(

@@ -38,6 +38,11 @@ class AuditAction(StrEnum):
     AUTHOR_BLOCKED = "author_blocked"
     ARTICLE_NOTE_CHANGED = "article_note_changed"
     EXPLANATION_CHANGED = "explanation_changed"
+    # Admin pages: settings, articles, lists.
+    SETTINGS_CHANGED = "settings_changed"
+    ARTICLE_CHANGED = "article_changed"
+    WORD_LIST_CHANGED = "word_list_changed"
+    BLOCK_LIST_CHANGED = "block_list_changed"
 
 
 def record(

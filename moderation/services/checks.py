@@ -22,6 +22,7 @@ from moderation.models import CommentStatus
 from moderation.models import DecisionSource
 from moderation.pipeline.language import detect_language
 from moderation.services import decisions
+from moderation.services import site_settings
 from moderation.services import surroundings
 from moderation.services.ports import Deps
 from moderation.services.surge import evaluate_surge
@@ -71,10 +72,10 @@ def evaluate(
     """
     submission = surroundings.submission_of(comment, article)
     context = surroundings.context_of(session, deps, comment, article, now)
-    policy = deps.policy
+    policy = site_settings.policy(session, deps)
     if article.policy_overrides:
         policy = policy.for_article(article.policy_overrides)
-    rules = current_rules(session, deps.settings)
+    rules = current_rules(session, site_settings.effective(session, deps.settings))
     [scores] = pipeline.score_batch(deps.classifiers, [submission])
     decision = pipeline.moderate(submission, context, rules, policy, scores)
     return decision, context

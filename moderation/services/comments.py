@@ -28,6 +28,7 @@ from moderation.models import Comment
 from moderation.models import CommentStatus
 from moderation.services import articles
 from moderation.services import events
+from moderation.services import site_settings
 from moderation.services.checks import check_key
 from moderation.services.decisions import record_machine_decision
 from moderation.services.ports import Deps
@@ -74,7 +75,13 @@ def submit_comment(
         client.origin, settings.allowed_sites
     )
     article = articles.article_for_comment(
-        session, article_key, url=article_url, title=article_title, may_create=may_create, now=now
+        session,
+        article_key,
+        url=article_url,
+        title=article_title,
+        may_create=may_create,
+        now=now,
+        close_after_days=site_settings.effective(session, settings).close_after_days,
     )
     parent = _parent(session, article, draft.parent_id, settings.max_depth)
     html = sanitize.clean_html(draft.body)
@@ -119,7 +126,9 @@ def submit_comment(
         honeypot_filled=draft.honeypot_filled,
         elapsed_seconds=client.elapsed_seconds,
     )
-    early = pipeline.screen(submission, pipeline.Context(), deps.rules)
+    early = pipeline.screen(
+        submission, pipeline.Context(), site_settings.screening_rules(session, deps)
+    )
     if early is not None:
         record_machine_decision(session, deps, comment, early)
         return comment
