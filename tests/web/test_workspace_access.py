@@ -34,6 +34,7 @@ SAMPLE_ARGUMENTS = {
     "code": "other",
     "token": "x",
     "author": "0" * 64,
+    "entry_id": 1,
 }
 
 

@@ -30,6 +30,7 @@ from moderation.services import authors
 from moderation.services import decisions
 from moderation.services import explain as explain_service
 from moderation.services import explanations
+from moderation.services import moderation_log
 from moderation.services import queue as queue_service
 from moderation.services import undo as undo_service
 from moderation.services.ports import Deps
@@ -332,6 +333,7 @@ def _detail(public_id: str, revealed: str | None = None) -> str:
         revealed=revealed,
         explanation=explain_service.explain(db.session(), public_id),
         filters=queue_service.QueueFilter(tab=queue_service.Tab.ALL),
+        history=moderation_log.comment_history(db.session(), item.comment.id),
     )
 
 
