@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from moderation import pipeline
+from moderation.config import IpStorage
 from moderation.errors import FieldError
 from moderation.errors import ValidationFailed
 from moderation.models import BlockRule
@@ -101,6 +102,7 @@ def add_block(
     note: str,
     by: Actor,
     now: dt.datetime,
+    ip_storage: IpStorage,
 ) -> BlockRule:
     """:raises ValidationFailed:"""
     value = value.strip()
@@ -121,6 +123,7 @@ def add_block(
         note=note,
         actor=by.name,
         now=now,
+        ip_storage=ip_storage,
     )
     _audit_blocks(session, by, now, added=1)
     return row
@@ -188,14 +191,20 @@ def import_words(session: Session, text: str, *, by: Actor, now: dt.datetime) ->
 
 
 def import_blocks(
-    session: Session, secret_key: str, text: str, *, by: Actor, now: dt.datetime
+    session: Session,
+    secret_key: str,
+    text: str,
+    *,
+    by: Actor,
+    now: dt.datetime,
+    ip_storage: IpStorage,
 ) -> int:
     """Add every entry of ``text`` not already listed; returns how many were added.
 
     :raises ValidationFailed: on the ``text`` field, naming the first bad line.
     """
     existing = {(r.kind, r.action, r.value) for r in block_entries(session)}
-    wanted: list[tuple[str, str, str, dt.datetime | None]] = []
+    wanted: list[tuple[int, str, str, str, dt.datetime | None]] = []
     # Every line is checked before the first is stored, so a bad line leaves nothing behind.
     for number, line in _lines(text):
         parts = line.split()
@@ -215,18 +224,26 @@ def import_blocks(
             raise _bad_line(number)
         if (kind, action, value) not in existing:
             existing.add((kind, action, value))
-            wanted.append((kind, action, value, expires_at))
-    for kind, action, value, expires_at in wanted:
-        wordlists.add_block(
-            session,
-            kind,
-            value,
-            action=action,
-            expires_at=expires_at,
-            note="",
-            actor=by.name,
-            now=now,
-        )
+            wanted.append((number, kind, action, value, expires_at))
+    # A rule the privacy setting makes useless is refused by add_block: the savepoint
+    # then takes back the lines already added, and the whole import is refused.
+    try:
+        with session.begin_nested():
+            for number, kind, action, value, expires_at in wanted:
+                failed_at = number
+                wordlists.add_block(
+                    session,
+                    kind,
+                    value,
+                    action=action,
+                    expires_at=expires_at,
+                    note="",
+                    actor=by.name,
+                    now=now,
+                    ip_storage=ip_storage,
+                )
+    except ValidationFailed:
+        raise _bad_line(failed_at) from None
     if wanted:
         _audit_blocks(session, by, now, added=len(wanted))
     return len(wanted)

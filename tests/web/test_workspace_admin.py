@@ -181,7 +181,7 @@ def test_an_import_with_a_bad_line_names_it_and_adds_nothing(app: Flask) -> None
     status, page = send(
         client,
         "/moderate/lists/blocks/import?lang=en",
-        text="ip spam 203.0.113.9\ncidr spam 300.1.1.0/24\n",
+        text="cidr spam 203.0.113.0/24\ncidr spam 300.1.1.0/24\n",
     )
     assert status == 422
     assert "Line 2 cannot be read" in page

@@ -1,7 +1,7 @@
 """site settings stored in the database; per-article automatic closing
 
 Revision ID: 2b08d66a5702
-Revises: 8b0b5537f0a6
+Revises: 581a01233438
 Create Date: 2026-12-02 01:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '2b08d66a5702'
-down_revision = '8b0b5537f0a6'
+down_revision = '581a01233438'
 branch_labels = None
 depends_on = None
 

@@ -157,6 +157,7 @@ def add_block() -> tuple[str, int]:
             note=request.form.get("note", ""),
             by=_actor(),
             now=now,
+            ip_storage=deps.settings.ip_storage,
         )
     except ValidationFailed as failed:
         return _failed(failed, "block")
@@ -181,6 +182,7 @@ def import_blocks() -> tuple[str, int]:
             request.form.get("text", ""),
             by=_actor(),
             now=deps.clock.now(),
+            ip_storage=deps.settings.ip_storage,
         )
     except ValidationFailed as failed:
         return _failed(failed, "block-import")
