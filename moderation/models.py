@@ -92,6 +92,10 @@ class Comment(Base):
         sa.Index("ix_comments_article_status_created", "article_id", "status", "created_at"),
         # Moderator queues: by status, oldest first.
         sa.Index("ix_comments_status_created", "status", "created_at"),
+        # The "all" tab and searches across statuses: newest or oldest first, keyset by id.
+        # (On PostgreSQL, trigram indexes serve text and name searches: see the migration
+        # 4311164b88e8; they have no SQLite counterpart, so they are not declared here.)
+        sa.Index("ix_comments_created_id", "created_at", "id"),
         # Author history (reputation, flood): by author, recent first.
         sa.Index("ix_comments_email_hash_created", "email_hash", "created_at"),
         # Flood by network: the /24 (/48) of the client, recent first.
