@@ -1,4 +1,4 @@
-"""search indexes: all tabs in time order; trigram text and name search on PostgreSQL
+"""queue indexes: all tabs in time order, the waiting comments; trigram text and name search on PostgreSQL
 
 Revision ID: 4311164b88e8
 Revises: 2b08d66a5702
@@ -6,6 +6,7 @@ Create Date: 2026-12-02 02:00:00
 
 """
 from alembic import op
+import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
@@ -18,6 +19,11 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.create_index('ix_comments_created_id', ['created_at', 'id'], unique=False)
+        batch_op.create_index(
+            'ix_comments_waiting_created', ['created_at', 'id'], unique=False,
+            postgresql_where=sa.text("status IN ('held', 'pending')"),
+            sqlite_where=sa.text("status IN ('held', 'pending')"),
+        )
     if op.get_context().dialect.name == 'postgresql':
         # The queue's text and author-name searches are ILIKE '%...%': only a trigram
         # index answers them without reading every comment.
@@ -40,4 +46,5 @@ def downgrade():
         op.execute('DROP INDEX IF EXISTS ix_comments_author_name_trgm')
         op.execute('DROP INDEX IF EXISTS ix_comments_body_text_trgm')
     with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.drop_index('ix_comments_waiting_created')
         batch_op.drop_index('ix_comments_created_id')
