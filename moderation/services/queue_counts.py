@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -36,6 +37,7 @@ def capped_tab_counts(
     """How many comments each tab holds, exact up to ``cap``."""
     found: dict[Tab, TabCount] = {}
     for tab in Tab:
+        inner: sa.Select[Any]
         if tab is Tab.REPORTED:
             # One row per reported comment: the distinct ids of open reports, capped.
             inner = (
