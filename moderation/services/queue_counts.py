@@ -2,7 +2,7 @@
 
 Counting the approved tab of a million comments reads most of an index every few seconds
 for a number nobody acts on. Each tab here counts at most ``cap + 1`` rows (a ``LIMIT``
-inside the count, one short index-only scan per tab), and the page shows "10,000+" past
+inside the count, one short index-only scan per tab), and the page shows "1,000+" past
 the cap. Work queues (to review, reported) stay exact in practice: they are small.
 """
 
@@ -21,7 +21,7 @@ from moderation.models import Report
 from moderation.services.queue import Tab
 from moderation.services.queue import tab_condition
 
-DEFAULT_CAP = 10_000
+DEFAULT_CAP = 1_000
 
 
 @dataclass(frozen=True, slots=True)

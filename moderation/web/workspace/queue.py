@@ -122,7 +122,7 @@ def _counts() -> dict[str, Any]:
     oldest = queue_service.oldest_waiting(db.session(), now)
     return {
         "tabs": {tab.value: count.count for tab, count in tabs.items()},
-        # What the badges show: the number in the reader's format, "10 000+" past the cap.
+        # What the badges show: the number in the reader's format, "1 000+" past the cap.
         "labels": {tab.value: _count_text(count) for tab, count in tabs.items()},
         "oldest_waiting": oldest.isoformat() if oldest else None,
         "oldest_text": _oldest_text(oldest),
@@ -130,7 +130,7 @@ def _counts() -> dict[str, Any]:
 
 
 def _count_text(count: count_service.TabCount) -> str:
-    """« 42 », or « 10 000+ » past the cap, in the reader's number format."""
+    """« 42 », or « 1 000+ » past the cap, in the reader's number format."""
     text = str(format_number(count.count))
     return text + "+" if count.more else text
 
