@@ -1,7 +1,7 @@
 """site settings stored in the database; per-article automatic closing
 
 Revision ID: 2b08d66a5702
-Revises: 581a01233438
+Revises: e51c43a830ce
 Create Date: 2026-12-02 01:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '2b08d66a5702'
-down_revision = '581a01233438'
+down_revision = 'e51c43a830ce'
 branch_labels = None
 depends_on = None
 
