@@ -87,6 +87,8 @@ class Settings:
     rate_limit: str = "5 per minute;30 per hour"
     premoderation: PremoderationMode = PremoderationMode.NONE
     max_links: int = 2
+    #: Comments on an article close this many days after it appears (0: never).
+    close_after_days: int = 0
     banned_words: tuple[str, ...] = ()
     seed_word_lists: bool = True
     blocked_domains: tuple[str, ...] = ()
@@ -225,6 +227,7 @@ class Settings:
             rate_limit=get.rate_limit("RATE_LIMIT", "5 per minute;30 per hour"),
             premoderation=PremoderationMode(get.str_("PREMODERATION", "none")),
             max_links=get.int_("MAX_LINKS", 2),
+            close_after_days=get.int_("CLOSE_AFTER_DAYS", 0),
             banned_words=get.list_("BANNED_WORDS"),
             seed_word_lists=get.bool_("SEED_WORD_LISTS", True),
             blocked_domains=tuple(d.lower() for d in get.list_("BLOCKED_DOMAINS")),
@@ -304,6 +307,8 @@ class Settings:
             )
         if self.max_links < 1:
             raise ConfigError("MODERATION_MAX_LINKS must be 1 or more")
+        if self.close_after_days < 0:
+            raise ConfigError("MODERATION_CLOSE_AFTER_DAYS must be 0 (never) or more")
         for site in self.allowed_sites:
             # Each entry ends up in CORS and CSP headers: only plain origins or host names.
             if not _SITE.fullmatch(site):

@@ -69,6 +69,9 @@ class Article(Base):
     policy_overrides: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     #: What moderators should know when deciding its comments (« sujet sensible »).
     moderator_note: Mapped[str | None] = mapped_column(sa.String(500))
+    #: Comments close this many days after the article was created (``None``: the site's
+    #: default, 0: never); an explicit ``closes_at`` wins.
+    close_after_days: Mapped[int | None]
     created_at: Mapped[dt.datetime]
 
 
@@ -91,6 +94,19 @@ class Comment(Base):
         sa.Index("ix_comments_article_created", "article_id", "created_at"),
         # Moderator queues: by status, oldest first.
         sa.Index("ix_comments_status_created", "status", "created_at"),
+        # The "all" tab and searches across statuses: newest or oldest first, keyset by id.
+        # (On PostgreSQL, trigram indexes serve text and name searches: see the migration
+        # 4311164b88e8; they have no SQLite counterpart, so they are not declared here.)
+        sa.Index("ix_comments_created_id", "created_at", "id"),
+        # The review tab (held, and pending past a few seconds), oldest first: one ordered
+        # scan of the few waiting comments instead of sorting both statuses' rows.
+        sa.Index(
+            "ix_comments_waiting_created",
+            "created_at",
+            "id",
+            postgresql_where=sa.text("status IN ('held', 'pending')"),
+            sqlite_where=sa.text("status IN ('held', 'pending')"),
+        ),
         # Author history (reputation, flood): by author, recent first.
         sa.Index("ix_comments_email_hash_created", "email_hash", "created_at"),
         # Flood by network: the /24 (/48) of the client, recent first.
@@ -423,6 +439,17 @@ class RejectionExplanation(Base):
     code: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     text_fr: Mapped[str] = mapped_column(sa.String(1000), default="")
     text_en: Mapped[str] = mapped_column(sa.String(1000), default="")
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("moderators.id"))
+    updated_at: Mapped[dt.datetime]
+
+
+class SiteSetting(Base):
+    """One run-time value an admin changed; absent keys take the environment's value."""
+
+    __tablename__ = "site_settings"
+
+    key: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    value: Mapped[Any] = mapped_column(sa.JSON)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("moderators.id"))
     updated_at: Mapped[dt.datetime]
 

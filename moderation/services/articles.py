@@ -94,6 +94,7 @@ def article_for_comment(
     claim: ArticleClaim,
     settings: Settings,
     now: dt.datetime,
+    close_after_days: int = 0,
 ) -> Article:
     """The open article a new comment goes to, created if the site signed its details.
 
@@ -102,6 +103,8 @@ def article_for_comment(
     (:mod:`services.article_signing`). ``AUTO_CREATE_ARTICLES`` (development and
     benchmarks) creates any other key too, but with no address and no title: those are
     never the commenter's to choose.
+
+    ``close_after_days`` is the site's default for automatic closing (0: never).
 
     :raises ArticleNotFound: unknown key that may not be created.
     :raises ArticleClosed: the article is closed or its closing time has passed.
@@ -115,7 +118,7 @@ def article_for_comment(
             article = ensure_article(session, key, url="", title="", now=now)
         else:
             raise ArticleNotFound(key)
-    refuse_if_closed(article, now)
+    refuse_if_closed(article, now, close_after_days)
     return article
 
 
@@ -142,9 +145,9 @@ def may_create(settings: Settings, key: str, claim: ArticleClaim) -> bool:
     return settings.auto_create_articles or is_signed_claim(settings, key, claim)
 
 
-def refuse_if_closed(article: Article, now: dt.datetime) -> None:
+def refuse_if_closed(article: Article, now: dt.datetime, close_after_days: int = 0) -> None:
     """:raises ArticleClosed: the article is closed or its closing time has passed."""
-    if not article.is_open or (article.closes_at is not None and article.closes_at <= now):
+    if not accepts_comments(article, now, close_after_days):
         raise ArticleClosed(article.key)
 
 
@@ -204,6 +207,26 @@ def update_article_details(
     cache = deps.cache
     jobs.after_commit(session, lambda: cache.invalidate([key]))
     return article
+
+
+def closing_time(article: Article, close_after_days: int) -> dt.datetime | None:
+    """When the article stops taking comments by itself, if ever.
+
+    An explicit ``closes_at`` wins; otherwise the article's own number of days, or the
+    site's default when it has none (0 in either place means never).
+    """
+    if article.closes_at is not None:
+        return article.closes_at
+    days = article.close_after_days if article.close_after_days is not None else close_after_days
+    if not days:
+        return None
+    return article.created_at + dt.timedelta(days=days)
+
+
+def accepts_comments(article: Article, now: dt.datetime, close_after_days: int) -> bool:
+    """Open, and its closing time (if any) not reached."""
+    closes = closing_time(article, close_after_days)
+    return article.is_open and (closes is None or closes > now)
 
 
 def set_open(

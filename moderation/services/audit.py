@@ -45,6 +45,11 @@ class AuditAction(StrEnum):
     WEBHOOK_DELETED = "webhook_deleted"
     WEBHOOK_ENABLED = "webhook_enabled"
     WEBHOOK_DISABLED = "webhook_disabled"
+    # Admin pages: settings, articles, lists.
+    SETTINGS_CHANGED = "settings_changed"
+    ARTICLE_CHANGED = "article_changed"
+    WORD_LIST_CHANGED = "word_list_changed"
+    BLOCK_LIST_CHANGED = "block_list_changed"
 
 
 def record(

@@ -24,6 +24,7 @@ from moderation.models import DecisionSource
 from moderation.pipeline.language import detect_language
 from moderation.services import decisions
 from moderation.services import scoring
+from moderation.services import site_settings
 from moderation.services import surroundings
 from moderation.services.ports import Deps
 from moderation.services.surge import evaluate_surge
@@ -94,10 +95,10 @@ def evaluate(
         classifiers_unavailable=tuple(scored.unavailable),
         classifiers_required=deps.settings.required_classifiers,
     )
-    policy = deps.policy
+    policy = site_settings.policy(session, deps)
     if article.policy_overrides:
         policy = policy.for_article(article.policy_overrides)
-    rules = current_rules(session, deps.settings)
+    rules = current_rules(session, site_settings.effective(session, deps.settings))
     decision = pipeline.moderate(submission, context, rules, policy, scored.live)
     return decision, context
 

@@ -36,6 +36,7 @@ from moderation.services import articles
 from moderation.services import authorship
 from moderation.services import events
 from moderation.services import intake_ledger
+from moderation.services import site_settings
 from moderation.services.checks import check_key
 from moderation.services.decisions import record_machine_decision
 from moderation.services.ports import Deps
@@ -143,7 +144,9 @@ def _screen_trapped(
             raise ArticleNotFound(article_key)
     else:
         # Refuses a closed article exactly as for anyone; creates nothing (it exists).
-        articles.refuse_if_closed(article, now)
+        articles.refuse_if_closed(
+            article, now, site_settings.effective(session, settings).close_after_days
+        )
         _parent(session, article, draft.parent_id, settings.max_depth)
     if not sanitize.to_text(sanitize.clean_html(draft.body)):
         raise ValidationFailed([FieldError("body", "empty_after_cleaning")])
@@ -182,6 +185,7 @@ def submit_comment(
         claim=articles.ArticleClaim(article_url, article_title, article_signature),
         settings=settings,
         now=now,
+        close_after_days=site_settings.effective(session, settings).close_after_days,
     )
     parent = _parent(session, article, draft.parent_id, settings.max_depth)
     html = sanitize.clean_html(draft.body)
@@ -231,7 +235,11 @@ def submit_comment(
         honeypot_filled=draft.honeypot_filled,
         elapsed_seconds=elapsed,
     )
-    early = pipeline.screen(submission, pipeline.Context(exact_duplicate=duplicate), deps.rules)
+    early = pipeline.screen(
+        submission,
+        pipeline.Context(exact_duplicate=duplicate),
+        site_settings.screening_rules(session, deps),
+    )
     if early is not None:
         record_machine_decision(session, deps, comment, early)
         return comment

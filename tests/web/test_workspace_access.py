@@ -36,6 +36,7 @@ SAMPLE_ARGUMENTS = {
     "author": "0" * 64,
     "endpoint_id": 1,
     "delivery_id": 1,
+    "entry_id": 1,
 }
 
 
