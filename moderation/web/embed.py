@@ -37,21 +37,32 @@ from moderation.services import comments as comment_service
 from moderation.services import reports as report_service
 from moderation.services.ports import Deps
 from moderation.services.privacy import reporter_hash
-from moderation.validation import HONEYPOT_FIELD
-from moderation.validation import parse_submission
 from moderation.web.api import rate_limited
 from moderation.web.cors import frame_ancestors
 from moderation.web.i18n import field_message
 from moderation.web.i18n import widget_messages
 from moderation.web.intake import RENDER_TOKEN_FIELD
 from moderation.web.intake import client_info
-from moderation.web.intake import limits
 from moderation.web.intake import render_token
+from moderation.web.schemas import FORM
+from moderation.web.schemas import HTML
+from moderation.web.schemas import MULTIPART
+from moderation.web.schemas import Operation
+from moderation.web.schemas import Reply
+from moderation.web.schemas import declare
+from moderation.web.schemas import ok
+from moderation.web.schemas import problem
+from moderation.web.schemas import responses
+from moderation.web.schemas.contract import validate
+from moderation.web.schemas.forms import PageComment
+from moderation.web.schemas.forms import WordPressComment
+from moderation.web.schemas.public import ArticlePath
+from moderation.web.schemas.public import CommentPath
+from moderation.web.schemas.public import EmbedQuery
+from moderation.web.schemas.public import NewReport
 
 bp = Blueprint("embed", __name__)
 
-#: WordPress's comment form field names, mapped onto ours.
-WORDPRESS_FIELDS = {"author": "author_name", "email": "email", "url": "website", "comment": "body"}
 PAGE_LIMIT = 100
 
 
@@ -69,14 +80,21 @@ def embed_script() -> BaseResponse:
 
 
 @bp.get("/api/v1/embed/messages")
-def messages() -> Response:
+@declare(
+    Operation(
+        "The widget's strings and settings in the reader's language",
+        query=EmbedQuery,
+        responses={200: ok(responses.EmbedMessages, "Strings and settings")},
+    )
+)
+def messages(query: EmbedQuery) -> Response:
     """The widget's strings in the reader's language, its settings and a render token."""
     settings = _deps().settings
     body = {
         "lang": str(get_locale() or settings.default_locale),
         "max_depth": settings.max_depth,
         "page_size": settings.page_size,
-        "honeypot_field": HONEYPOT_FIELD,
+        "honeypot_field": settings.honeypot_field,
         "render_token": render_token(),
         "messages": widget_messages(),
     }
@@ -119,7 +137,7 @@ def _render_page(
         posted=request.args.get("posted"),
         reported=request.args.get("reported"),
         reply_to=reply_to,
-        honeypot_field=HONEYPOT_FIELD,
+        honeypot_field=_deps().settings.honeypot_field,
         render_token_field=RENDER_TOKEN_FIELD,
         render_token=render_token(),
         lang=str(get_locale() or "fr"),
@@ -156,6 +174,24 @@ def thread_page(article_key: str) -> Response:
 
 
 @bp.post("/embed/articles/<path:article_key>/comments")
+@declare(
+    Operation(
+        "The no-JavaScript page's comment form",
+        path=ArticlePath,
+        body=PageComment,
+        body_types=(FORM, MULTIPART),
+        parse_body=False,
+        responses={
+            303: Reply("Stored: back to the page, with a message"),
+            403: Reply("Comments are closed (the page, with the message)", media_type=HTML),
+            404: Reply("Unknown article (the page, with the message)", media_type=HTML),
+            409: Reply("Already posted (the page, with the message)", media_type=HTML),
+            413: problem("Request too large"),
+            422: Reply("The page, each error next to its field", media_type=HTML),
+            429: problem("Rate limited; see Retry-After"),
+        },
+    )
+)
 def post_from_page(article_key: str) -> BaseResponse:
     """The no-JavaScript form: store the comment, then go back to the page."""
     limited = rate_limited("comment")
@@ -193,20 +229,34 @@ def _page_refusal(exc: Exception) -> tuple[int, str]:
 
 
 def _submit(article_key: str, values: dict[str, str]) -> Any:
-    draft = parse_submission(values, limits(_deps().settings))
+    fields = validate(PageComment, values, _deps().settings)
     return comment_service.submit_comment(
         db.session(),
         _deps(),
-        draft,
+        fields.draft(),
         article_key=article_key,
-        article_url=values.get("article_url", "")[:2000],
-        article_title=values.get("article_title", "")[:500],
-        client=client_info(values),
+        article_url=fields.article_url,
+        article_title=fields.article_title,
+        client=client_info(fields.hints()),
     )
 
 
 @bp.post("/embed/comments/<public_id>/reports")
-def report_from_page(public_id: str) -> BaseResponse:
+@declare(
+    Operation(
+        "The no-JavaScript page's report form",
+        path=CommentPath,
+        body=NewReport,
+        body_types=(FORM,),
+        responses={
+            303: Reply("Recorded: back to the page"),
+            404: problem("No published comment has that id"),
+            422: problem("Unknown reason"),
+            429: problem("Rate limited; see Retry-After"),
+        },
+    )
+)
+def report_from_page(public_id: str, body: NewReport) -> BaseResponse:
     """The no-JavaScript report form."""
     limited = rate_limited("report")
     if limited is not None:
@@ -217,7 +267,7 @@ def report_from_page(public_id: str) -> BaseResponse:
         db.session(),
         _deps(),
         public_id,
-        request.form.get("reason", ""),
+        body.reason.value,
         reporter_hash(_deps().settings.secret_key, request.remote_addr, request.user_agent.string),
     )
     target = url_for(
@@ -231,6 +281,23 @@ def report_from_page(public_id: str) -> BaseResponse:
 
 
 @bp.post("/wp-comments-post.php")
+@declare(
+    Operation(
+        "A WordPress theme's comment form, as it is",
+        body=WordPressComment,
+        body_types=(FORM, MULTIPART),
+        parse_body=False,
+        responses={
+            303: Reply("Stored: back to the article (or to the no-JavaScript page)"),
+            403: problem("Comments are closed for this article"),
+            404: problem("Unknown article"),
+            409: problem("Already posted"),
+            413: problem("Request too large"),
+            422: Reply("The errors, with a link back to the article", media_type=HTML),
+            429: problem("Rate limited; see Retry-After"),
+        },
+    )
+)
 def wordpress_form() -> BaseResponse:
     """Accept a WordPress theme's comment form as it is, then send the reader back.
 
@@ -238,22 +305,25 @@ def wordpress_form() -> BaseResponse:
     ``Referer``, only if it is on a configured site, with ``moderation_comment=<id>`` so
     the widget on that page can show the pending message.
     """
-    form = request.form
     limited = rate_limited("comment")
     if limited is not None:
         return limited
-    article_key = form.get("comment_post_ID", "").strip()
-    values = {ours: form.get(theirs, "") for theirs, ours in WORDPRESS_FIELDS.items()}
-    parent = form.get("comment_parent", "0").strip()
-    if parent and parent != "0":
-        values["parent_id"] = parent
-    values[HONEYPOT_FIELD] = form.get(HONEYPOT_FIELD, "")
-    values[RENDER_TOKEN_FIELD] = form.get(RENDER_TOKEN_FIELD, "")
+    form = request.form.to_dict()
     back = _safe_return_url(form.get("redirect_to") or request.headers.get("Referer"))
     try:
+        fields = validate(WordPressComment, form, _deps().settings)
+        article_key = fields.article_key
         if not article_key:
             raise ArticleNotFound(article_key)
-        comment = _submit(article_key, values)
+        comment = comment_service.submit_comment(
+            db.session(),
+            _deps(),
+            fields.draft(),
+            article_key=article_key,
+            article_url="",
+            article_title="",
+            client=client_info(fields.hints()),
+        )
     except ValidationFailed as exc:
         db.session.rollback()
         errors = [(e.field, field_message(e.code, e.params)) for e in exc.errors]
