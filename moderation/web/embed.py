@@ -168,6 +168,13 @@ def _find(nodes: list[comment_service.ThreadNode], public_id: str) -> Any:
 
 
 @bp.get("/embed/articles/<path:article_key>")
+@declare(
+    Operation(
+        "The comment section as a page that needs no JavaScript",
+        path=ArticlePath,
+        responses={200: Reply("The page", media_type=HTML)},
+    )
+)
 def thread_page(article_key: str) -> Response:
     """The comment section as a plain page (no JavaScript needed)."""
     return _render_page(article_key)

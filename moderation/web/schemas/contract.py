@@ -236,12 +236,14 @@ class Checked:
     ``check`` receives the raw value and the settings and returns the clean value or
     raises :class:`FieldProblem`. ``limits`` names, for the document, the JSON Schema
     keywords whose values are settings (``{"maxLength": "name_max_length"}``); ``fixed``
-    adds keywords with constant values.
+    adds keywords with constant values; ``also`` documents another accepted form.
     """
 
     check: Callable[[object, Settings], object]
     limits: Mapping[str, str] = field(default_factory=dict)
     fixed: Mapping[str, Any] = field(default_factory=dict)
+    #: A schema also accepted (the check turns it into a value of the type), if any.
+    also: Mapping[str, Any] | None = None
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
@@ -258,6 +260,8 @@ class Checked:
         generated.update(self.fixed)
         if self.limits:
             generated[SETTINGS_KEY] = dict(self.limits)
+        if self.also is not None:
+            return {"anyOf": [generated, dict(self.also)]}
         return generated
 
 

@@ -123,9 +123,12 @@ def _operation(op: Operation, definition: Any, ref: Any) -> dict[str, Any]:
             "required": not op.body_optional,
             "content": {media: {"schema": body_ref} for media in op.body_types},
         }
-    result["responses"] = {
-        str(status): _response(reply, ref) for status, reply in sorted(op.responses.items())
-    }
+    answers = {str(status): _response(reply, ref) for status, reply in sorted(op.responses.items())}
+    if op.path is not None:
+        # A path value its model refuses (a NUL, an over-long key) names nothing: 404.
+        unknown = answers.setdefault("404", {"description": "Nothing has this address"})
+        unknown.setdefault("content", {})["application/problem+json"] = {"schema": ref(Problem)}
+    result["responses"] = answers
     return result
 
 

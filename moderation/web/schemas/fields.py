@@ -77,4 +77,4 @@ def _blank_is_none(raw: object, _settings: Settings) -> object:
 
 
 #: Annotation for optional query parameters: ``?name=`` (empty) means "not given".
-BLANK_IS_NONE = Checked(_blank_is_none)
+BLANK_IS_NONE = Checked(_blank_is_none, also={"const": ""})
