@@ -18,6 +18,8 @@ from email_validator import validate_email
 
 from moderation.errors import FieldError
 from moderation.errors import ValidationFailed
+from moderation.urls import domain_key
+from moderation.urls import origin_of
 
 #: Default name of the form field hidden from people (bots fill it in); a setting.
 HONEYPOT_FIELD = "company"
@@ -190,6 +192,10 @@ def website(raw: object, max_len: int) -> str | None:
         or parts.password is not None
         or not port_ok
     ):
+        raise FieldProblem("invalid_url")
+    if domain_key(host) != (origin.host if (origin := origin_of(candidate)) else None):
+        # The browser would open another host than the one checked here ("\\", "%2E"...):
+        # the blocked-domain rule and the reader's click must agree, so refuse it.
         raise FieldProblem("invalid_url")
     if len(candidate) > max_len:
         raise FieldProblem("too_long", {"max": max_len})

@@ -21,15 +21,17 @@ from werkzeug.wrappers import Response as BaseResponse
 from moderation.db import db
 from moderation.errors import FieldError
 from moderation.errors import ValidationFailed
-from moderation.models import Article
-from moderation.models import Comment
+from moderation.services import comment_views
 from moderation.services import comments as comment_service
 from moderation.services import reports as report_service
 from moderation.services.ports import Deps
 from moderation.services.privacy import reporter_hash
 from moderation.web import serializers
 from moderation.web.errors import problem as problem_response
+from moderation.web.intake import AUTHOR_TOKEN_HEADER
+from moderation.web.intake import HANDOFF_HEADER
 from moderation.web.intake import client_info
+from moderation.web.intake import render_token
 from moderation.web.ratelimit import RateLimiter
 from moderation.web.schemas import FORM
 from moderation.web.schemas import JSON
@@ -71,7 +73,6 @@ def limiter() -> RateLimiter:
             400: problem("Malformed request"),
             403: problem("Comments are closed for this article"),
             404: problem("Unknown article"),
-            409: problem("Already posted"),
             413: problem("Request too large"),
             415: problem("Unsupported content type"),
             422: problem("Invalid fields, one message per field"),
@@ -84,21 +85,24 @@ def post_comment(article_key: str, body: NewComment) -> Response:
     limited = rate_limited("comment")
     if limited is not None:
         return limited
-    comment = comment_service.submit_comment(
+    receipt = comment_service.accept_comment(
         db.session(),
         deps(),
         body.draft(),
         article_key=article_key,
         article_url=body.article_url,
         article_title=body.article_title,
-        client=client_info(body.hints()),
+        client=client_info(body.hints(), article_key),
     )
-    public_id = comment.public_id
-    # Whatever the screen decided, the reader is told "pending": a bot learns nothing.
+    public_id = receipt.public_id
+    # Whatever became of it (screened out, an exact repost, a filled honeypot), the
+    # reader is told "pending" in the same shape: a bot or a prober learns nothing.
+    answer = {"id": public_id, "status": "pending", "author_token": receipt.author_token}
     response = current_app.response_class(
-        json.dumps({"id": public_id, "status": "pending"}), status=202, mimetype="application/json"
+        json.dumps(answer), status=202, mimetype="application/json"
     )
     response.headers["Location"] = url_for("api.get_comment", public_id=public_id)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -202,39 +206,65 @@ def _count_key(article_key: str, generation: str) -> str:
 @bp.get("/comments/<public_id>")
 @declare(
     Operation(
-        "One comment and its moderation status",
+        "An approved comment, or the author's own comment and its status",
         path=CommentPath,
+        headers={
+            AUTHOR_TOKEN_HEADER: "The author token intake returned.",
+            HANDOFF_HEADER: "A hand-off from the form endpoint's redirect (single-use).",
+        },
         responses={
             200: ok(responses.CommentState, "The comment"),
-            404: problem("Unknown comment"),
+            404: problem("Unknown comment, or not public and not yours"),
         },
     )
 )
 def get_comment(public_id: str) -> Response:
-    """One comment and its moderation status, for whoever holds its unguessable id."""
-    comment = comment_service.get_comment(db.session(), public_id)
-    article = db.session.get_one(Article, comment.article_id)
-    parent = _parent_public_id(comment)
+    """One approved comment, or the author's own comment whatever its status.
+
+    A comment that is not approved is found only with its author token (or a hand-off,
+    spent by this request): for anyone else it is a 404, like an unknown id.
+    """
+    view = comment_views.comment_for_reader(
+        db.session(),
+        deps(),
+        public_id,
+        author_token=request.headers.get(AUTHOR_TOKEN_HEADER),
+        handoff=request.headers.get(HANDOFF_HEADER),
+    )
+    # A spent hand-off must stay spent.
+    db.session.commit()
     response = current_app.response_class(
-        json.dumps(serializers.comment_status(comment, article, parent)),
-        mimetype="application/json",
+        json.dumps(serializers.comment_status(view)), mimetype="application/json"
     )
     response.headers["Cache-Control"] = "no-store"
+    response.vary.add(AUTHOR_TOKEN_HEADER)
+    response.vary.add(HANDOFF_HEADER)
     return response
 
 
-def _parent_public_id(comment: Comment) -> str | None:
-    if comment.parent_id is None:
-        return None
-    parent = db.session.get(Comment, comment.parent_id)
-    return parent.public_id if parent else None
+@bp.get("/articles/<path:article_key>/form-token")
+@declare(
+    Operation(
+        "A single-use form token for one article (when the form was shown)",
+        path=ArticlePath,
+        responses={200: ok(responses.FormToken, "The token")},
+    )
+)
+def form_token(article_key: str) -> Response:
+    """A single-use form token for one article: the time its comment form was shown."""
+    response = current_app.response_class(
+        json.dumps({"render_token": render_token(article_key)}), mimetype="application/json"
+    )
+    # The token carries the time and works once: never from a cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def rate_limited(scope: str) -> Response | None:
     """A 429 problem if this client exceeded the write limit for ``scope``."""
     if not limiter().enabled:
         return None
-    wait = limiter().hit(scope, request.remote_addr or "unknown")
+    wait = limiter().hit(scope, request.remote_addr)
     if wait is None:
         return None
     return problem_response(
@@ -270,7 +300,7 @@ def report_comment(public_id: str, body: NewReport) -> Response:
         deps(),
         public_id,
         body.reason.value,
-        reporter_hash(deps().settings.secret_key, request.remote_addr, request.user_agent.string),
+        reporter_hash(deps().settings.secret_key, request.remote_addr),
     )
     return current_app.response_class(
         json.dumps({"status": "recorded"}), status=202, mimetype="application/json"

@@ -79,6 +79,8 @@ class Operation:
     #: nothing at all, for JSON-only bodies) and its fields fail validation.
     strict_media: bool = False
     secured: bool = False
+    #: Request headers the view reads, with what they mean (for the document).
+    headers: Mapping[str, str] = field(default_factory=dict)
     tags: tuple[str, ...] = field(default_factory=tuple)
 
 

@@ -26,6 +26,7 @@ from moderation.web.schemas.responses import Problem
 REF_TEMPLATE = "#/components/schemas/{model}"
 _CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 _METHODS = ("get", "post", "put", "patch", "delete")
+_UNSAFE = frozenset({"post", "put", "patch", "delete"})
 
 _LANGUAGE = {
     "name": "Accept-Language",
@@ -72,7 +73,10 @@ def build_document(app: Flask, settings: Settings) -> dict[str, Any]:
 
     paths: dict[str, dict[str, Any]] = {}
     for path, method, op in declared:
-        paths.setdefault(path, {})[method] = _operation(op, definition, ref)
+        operation = _operation(op, definition, ref)
+        if method in _UNSAFE:
+            _add_cross_site(operation, path, ref)
+        paths.setdefault(path, {})[method] = operation
     bodies = {ref(op.body)["$ref"] for _p, _m, op in declared if op.body is not None}
     for _path, _method, op in declared:
         for model in (op.path, op.query):
@@ -111,6 +115,16 @@ def _operation(op: Operation, definition: Any, ref: Any) -> dict[str, Any]:
     for model, where in ((op.path, "path"), (op.query, "query")):
         if model is not None:
             parameters.extend(_parameters(definition(model), where))
+    for name, description in op.headers.items():
+        parameters.append(
+            {
+                "name": name,
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": description,
+            }
+        )
     parameters.append(_LANGUAGE)
     result: dict[str, Any] = {"summary": op.summary, "parameters": parameters}
     if op.tags:
@@ -172,6 +186,18 @@ def _response(reply: Reply, ref: Any) -> dict[str, Any]:
     elif reply.media_type != JSON:
         response["content"] = {reply.media_type: {"schema": {"type": "string"}}}
     return response
+
+
+def _add_cross_site(operation: dict[str, Any], path: str, ref: Any) -> None:
+    # Every unsafe request whose Origin (or Referer) names another site is refused
+    # before its view runs (``web/origin.py``): a problem for the API, a page elsewhere.
+    answers = operation["responses"]
+    refused = answers.setdefault("403", {"description": "Sent from another website"})
+    content = refused.setdefault("content", {})
+    if path.startswith("/api/"):
+        content["application/problem+json"] = {"schema": ref(Problem)}
+    else:
+        content["text/html"] = {"schema": {"type": "string"}}
 
 
 def _add_honeypot(schema: dict[str, Any], settings: Settings) -> None:

@@ -25,6 +25,7 @@ from moderation.web.schemas.public import HONEYPOT_MARK
 from moderation.web.schemas.public import NewComment
 
 RETURN_URL_MAX_LENGTH = 2000
+RENDER_TOKEN_MAX_LENGTH = 300
 
 
 def _name(raw: object, settings: Settings) -> str:
@@ -84,7 +85,7 @@ class WordPressComment(BaseModel):
         str | None, Checked(_parent, fixed={"maxLength": validation.PARENT_ID_MAX_LENGTH})
     ] = Field(default=None, validation_alias="comment_parent")
     redirect_to: Annotated[str, _text(RETURN_URL_MAX_LENGTH)] = ""
-    render_token: Annotated[str, _text(200)] = ""
+    render_token: Annotated[str, _text(RENDER_TOKEN_MAX_LENGTH)] = ""
     honeypot_filled: SkipJsonSchema[bool] = False
 
     @model_validator(mode="before")

@@ -30,7 +30,7 @@ from moderation.web.schemas.fields import QueryText
 
 ARTICLE_URL_MAX_LENGTH = 2000
 ARTICLE_TITLE_MAX_LENGTH = 500
-RENDER_TOKEN_MAX_LENGTH = 200
+RENDER_TOKEN_MAX_LENGTH = 300
 
 #: Marks a body schema that carries the honeypot field, named in the document from Settings.
 HONEYPOT_MARK = "x-honeypot"
@@ -107,7 +107,7 @@ class NewComment(BaseModel):
     render_token: Annotated[
         str | None,
         Checked(_token),
-        Field(description="From /api/v1/embed/messages."),
+        Field(description="From /api/v1/articles/{article_key}/form-token (single-use)."),
     ] = None
     #: Whether the honeypot field (named by ``Settings.honeypot_field``) was filled in.
     honeypot_filled: SkipJsonSchema[bool] = False

@@ -47,12 +47,24 @@ class Accepted(BaseModel):
     model_config = _CLOSED
     id: str
     status: Literal["pending"]
+    author_token: str = Field(
+        description="Shown once: send it as Moderation-Author-Token to read the comment "
+        "while it is not public."
+    )
+
+
+class FormToken(BaseModel):
+    model_config = _CLOSED
+    render_token: str
 
 
 class PublicComment(BaseModel):
     model_config = _CLOSED
     id: str
     parent_id: str | None
+    parent_removed: bool = Field(
+        description="A reply to a comment that is not public (never named)."
+    )
     author_name: str
     website: str | None
     html: str = Field(description="Sanitized HTML, safe to insert.")
@@ -85,6 +97,7 @@ class CommentState(BaseModel):
     id: str
     article: str
     parent_id: str | None
+    parent_removed: bool
     author_name: str
     website: str | None
     html: str
@@ -109,7 +122,6 @@ class EmbedMessages(BaseModel):
     max_depth: int
     page_size: int
     honeypot_field: str
-    render_token: str
     messages: dict[str, str]
 
 
