@@ -120,9 +120,16 @@ def _valid(doc: dict[str, Any], schema: dict[str, Any], value: Any) -> str | Non
     return None if error is None else error.message[:200]
 
 
+def _types(schema: dict[str, Any]) -> set[str]:
+    found = {schema["type"]} if isinstance(schema.get("type"), str) else set()
+    for branch in schema.get("anyOf", ()):
+        found |= _types(branch)
+    return found
+
+
 def _coerce(value: str, schema: dict[str, Any]) -> Any:
-    kinds = {schema.get("type")} | {b.get("type") for b in schema.get("anyOf", ())}
-    if "integer" in kinds and _INTEGER.fullmatch(value):
+    # A query string is text: read it as the number the schema expects when it is one.
+    if "integer" in _types(schema) and _INTEGER.fullmatch(value):
         return int(value)
     return value
 

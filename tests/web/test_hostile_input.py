@@ -15,12 +15,14 @@ from flask.testing import FlaskClient
 
 from moderation.db import db
 from moderation.models import Article
+from moderation.models import CommentStatus
 from tests.conftest import ALLOWED_SITE
 from tests.conftest import shared_data
 from tests.helpers import URL
 from tests.helpers import add_article
 from tests.helpers import moderator_token
 from tests.helpers import post
+from tests.helpers import set_status
 from tests.helpers import valid
 
 DEEP = "[" * 40_000
@@ -71,6 +73,7 @@ def test_nul_characters_in_keys_ids_and_queries_are_4xx(
 ) -> None:
     add_article(app)
     root = post(client)
+    set_status(app, root, CommentStatus.APPROVED)
     token = {"Authorization": f"Bearer {moderator_token(app)}"}
     answers = {
         "thread": client.get(URL.format(key="a%00b")),
