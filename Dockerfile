@@ -16,18 +16,16 @@ RUN groupadd --system --gid 10001 moderation \
  && mkdir -p /app/instance \
  && chown -R moderation:moderation /app
 
-# Dependencies first, in their own layer, so a code change does not reinstall them.
-# They are read from pyproject.toml (tomllib is in the standard library from 3.11).
-COPY pyproject.toml /tmp/build/pyproject.toml
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('/tmp/build/pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/build/requirements.txt \
- && pip install --no-cache-dir -r /tmp/build/requirements.txt
+# Dependencies first, in their own layer, so a code change does not reinstall them: the
+# locked runtime set, every file checked against its hash (`make lock` writes the lock).
+COPY requirements.lock /tmp/build/requirements.lock
+RUN pip install --no-cache-dir --require-hashes -r /tmp/build/requirements.lock
 
 # The project itself, as a regular (non-editable) wheel install. The hatch wheel holds
 # `moderation` (with its migrations, static files and translation sources), `workers`,
 # and force-includes `templates/` at the top of site-packages, which is exactly where
 # moderation.TEMPLATES_DIR (the package directory's parent / "templates") looks.
-COPY README.md babel.cfg /tmp/build/
+COPY pyproject.toml README.md babel.cfg /tmp/build/
 COPY moderation /tmp/build/moderation
 COPY workers /tmp/build/workers
 COPY templates /tmp/build/templates

@@ -121,6 +121,8 @@ class Settings:
     sweep_interval_seconds: float = 30.0
     cache_ttl_seconds: int = 300
     page_size: int = 50
+    page_size_max: int = 200
+    honeypot_field: str = "company"
     session_hours: float = 12.0
     session_idle_minutes: int = 120
     log_level: str = "INFO"
@@ -257,6 +259,8 @@ class Settings:
             sweep_interval_seconds=get.float_("SWEEP_INTERVAL_SECONDS", 30.0),
             cache_ttl_seconds=get.int_("CACHE_TTL_SECONDS", 300),
             page_size=get.int_("PAGE_SIZE", 50),
+            page_size_max=get.int_("PAGE_SIZE_MAX", 200),
+            honeypot_field=get.str_("HONEYPOT_FIELD", "company"),
             session_hours=get.float_("SESSION_HOURS", 12.0),
             session_idle_minutes=get.int_("SESSION_IDLE_MINUTES", 120),
             log_level=get.str_("LOG_LEVEL", "INFO").upper(),
@@ -304,6 +308,13 @@ class Settings:
         if self.session_hours <= 0 or self.session_idle_minutes < 1:
             raise ConfigError(
                 "MODERATION_SESSION_HOURS and MODERATION_SESSION_IDLE_MINUTES must be positive"
+            )
+        if not 1 <= self.page_size <= self.page_size_max:
+            raise ConfigError("MODERATION_PAGE_SIZE must be between 1 and PAGE_SIZE_MAX")
+        if not _FIELD_NAME.fullmatch(self.honeypot_field) or self.honeypot_field in _FORM_FIELDS:
+            raise ConfigError(
+                "MODERATION_HONEYPOT_FIELD must be a plain field name (letters, digits, _ or -) "
+                "that the comment form does not already use"
             )
         if self.max_links < 1:
             raise ConfigError("MODERATION_MAX_LINKS must be 1 or more")
@@ -424,6 +435,12 @@ def _thresholds(entries: tuple[str, ...]) -> tuple[tuple[str, float, float], ...
     return tuple(found)
 
 
+_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}")
+#: What the comment forms already send: a honeypot under one of these names would trap people.
+_FORM_FIELDS = frozenset(
+    {"author_name", "email", "website", "body", "parent_id", "article_url", "article_title"}
+    | {"render_token", "author", "url", "comment", "comment_post_ID", "comment_parent"}
+)
 _SITE = re.compile(r"(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?")
 
 

@@ -8,6 +8,7 @@ each one is checked for type as well as content. Errors are codes with parameter
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -20,7 +21,7 @@ from moderation.errors import ValidationFailed
 from moderation.urls import domain_key
 from moderation.urls import origin_of
 
-#: Name of the form field hidden from people; bots fill it in.
+#: Default name of the form field hidden from people (bots fill it in); a setting.
 HONEYPOT_FIELD = "company"
 
 EMAIL_MAX_LENGTH = 254
@@ -36,6 +37,7 @@ class Limits:
     body_max: int = 5000
     website_max: int = 200
     check_deliverability: bool = False
+    honeypot_field: str = HONEYPOT_FIELD
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,74 +52,102 @@ class CommentDraft:
     honeypot_filled: bool = False
 
 
+class FieldProblem(ValueError):
+    """One field's problem, as a catalog code and parameters (the field is the caller's).
+
+    A ``ValueError`` so that schema libraries calling these checkers collect it with the
+    other fields' errors instead of stopping at the first one.
+    """
+
+    def __init__(self, code: str, params: dict[str, int | str] | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params or {}
+
+
 def parse_submission(data: Mapping[str, object], limits: Limits) -> CommentDraft:
     """Validate every field and collect all errors before raising.
 
     :raises ValidationFailed: with one :class:`FieldError` per invalid field.
     """
     errors: list[FieldError] = []
-    name = _text(data, "author_name", errors, required=True, max_len=limits.name_max)
-    if name and _has_control_chars(name):
-        errors.append(FieldError("author_name", "control_chars"))
-    email = _email(data, errors, limits.check_deliverability)
-    website = _website(data, errors, limits.website_max)
-    body = _text(
-        data,
-        "body",
-        errors,
-        required=True,
-        max_len=limits.body_max,
-        min_len=limits.body_min,
-        multiline=True,
-    )
-    parent = _text(data, "parent_id", errors, required=False, max_len=PARENT_ID_MAX_LENGTH)
-    honeypot = data.get(HONEYPOT_FIELD)
+
+    def field(key: str, check: Callable[[object], str | None]) -> str | None:
+        try:
+            return check(data.get(key))
+        except FieldProblem as problem:
+            errors.append(FieldError(key, problem.code, problem.params))
+            return None
+
+    name = field("author_name", lambda raw: author_name(raw, limits.name_max))
+    email_value = field("email", lambda raw: email(raw, limits.check_deliverability))
+    website_value = field("website", lambda raw: website(raw, limits.website_max))
+    body_value = field("body", lambda raw: body(raw, limits.body_min, limits.body_max))
+    parent = field("parent_id", parent_id)
     if errors:
         raise ValidationFailed(errors)
     return CommentDraft(
         author_name=name or "",
-        email=email or "",
-        body=body or "",
-        website=website,
-        parent_id=parent or None,
-        honeypot_filled=bool(honeypot),
+        email=email_value or "",
+        body=body_value or "",
+        website=website_value,
+        parent_id=parent,
+        honeypot_filled=bool(data.get(limits.honeypot_field)),
     )
 
 
-def _text(
-    data: Mapping[str, object],
-    key: str,
-    errors: list[FieldError],
-    *,
-    required: bool,
-    max_len: int,
-    min_len: int = 1,
-    multiline: bool = False,
-) -> str | None:
-    raw = data.get(key)
-    if raw is None or raw == "":
-        if required:
-            errors.append(FieldError(key, "required"))
-        return None
-    if isinstance(raw, int) and not isinstance(raw, bool) and key == "parent_id":
+def author_name(raw: object, max_len: int) -> str:
+    """A required one-line name without control or bidi-override characters."""
+    value = _required(clean_text(raw, max_len=max_len))
+    if _has_control_chars(value):
+        raise FieldProblem("control_chars")
+    return value
+
+
+def body(raw: object, min_len: int, max_len: int) -> str:
+    """The required comment text (still raw markup), newlines normalised."""
+    return _required(clean_text(raw, max_len=max_len, min_len=min_len, multiline=True))
+
+
+def parent_id(raw: object) -> str | None:
+    """The public id of the comment replied to (a number is accepted as text)."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
         raw = str(raw)
-    if not isinstance(raw, str):
-        errors.append(FieldError(key, "invalid_type"))
+    return clean_text(raw, max_len=PARENT_ID_MAX_LENGTH)
+
+
+def clean_text(
+    raw: object, *, max_len: int, min_len: int = 1, multiline: bool = False
+) -> str | None:
+    """Normalised text, or ``None`` when empty.
+
+    The length is checked before trimming as well as after: a browser's ``maxlength``
+    counts what was typed, and so does the published contract.
+
+    :raises FieldProblem: ``invalid_type``, ``too_long`` or ``too_short``.
+    """
+    if raw is None or raw == "":
         return None
+    if not isinstance(raw, str):
+        raise FieldProblem("invalid_type")
+    if len(raw) > max_len:
+        raise FieldProblem("too_long", {"max": max_len})
     # NFC so that "é" typed two ways counts and compares as one character; NUL never helps.
     value = unicodedata.normalize("NFC", raw.replace("\x00", "")).strip()
     if multiline:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     if not value:
-        if required:
-            errors.append(FieldError(key, "required"))
         return None
     if len(value) > max_len:
-        errors.append(FieldError(key, "too_long", {"max": max_len}))
-        return None
+        raise FieldProblem("too_long", {"max": max_len})
     if len(value) < min_len:
-        errors.append(FieldError(key, "too_short", {"min": min_len}))
-        return None
+        raise FieldProblem("too_short", {"min": min_len})
+    return value
+
+
+def _required(value: str | None) -> str:
+    if value is None:
+        raise FieldProblem("required")
     return value
 
 
@@ -130,34 +160,29 @@ def _has_control_chars(value: str) -> bool:
     )
 
 
-def _email(
-    data: Mapping[str, object], errors: list[FieldError], deliverability: bool
-) -> str | None:
-    raw = _text(data, "email", errors, required=True, max_len=EMAIL_MAX_LENGTH)
-    if raw is None:
-        return None
+def email(raw: object, deliverability: bool) -> str:
+    """A required, syntactically valid address, normalised by email-validator."""
+    value = _required(clean_text(raw, max_len=EMAIL_MAX_LENGTH))
     try:
-        info = validate_email(raw, check_deliverability=deliverability)
+        info = validate_email(value, check_deliverability=deliverability)
     except EmailNotValidError:
-        errors.append(FieldError("email", "invalid_email"))
-        return None
+        raise FieldProblem("invalid_email") from None
     return str(info.normalized)
 
 
-def _website(data: Mapping[str, object], errors: list[FieldError], max_len: int) -> str | None:
-    raw = _text(data, "website", errors, required=False, max_len=max_len)
-    if raw is None:
+def website(raw: object, max_len: int) -> str | None:
+    """An optional http(s) address; a bare host name gets ``https://``."""
+    value = clean_text(raw, max_len=max_len)
+    if value is None:
         return None
-    if _has_control_chars(raw) or any(ch.isspace() for ch in raw):
-        errors.append(FieldError("website", "invalid_url"))
-        return None
-    candidate = raw if "://" in raw else f"https://{raw}"
+    if _has_control_chars(value) or any(ch.isspace() for ch in value):
+        raise FieldProblem("invalid_url")
+    candidate = value if "://" in value else f"https://{value}"
     try:
         parts = urlsplit(candidate)
         port_ok = parts.port is None or 0 < parts.port < 65536
     except ValueError:
-        errors.append(FieldError("website", "invalid_url"))
-        return None
+        raise FieldProblem("invalid_url") from None
     host = parts.hostname or ""
     if (
         parts.scheme.lower() not in ("http", "https")
@@ -167,14 +192,11 @@ def _website(data: Mapping[str, object], errors: list[FieldError], max_len: int)
         or parts.password is not None
         or not port_ok
     ):
-        errors.append(FieldError("website", "invalid_url"))
-        return None
+        raise FieldProblem("invalid_url")
     if domain_key(host) != (origin.host if (origin := origin_of(candidate)) else None):
         # The browser would open another host than the one checked here ("\\", "%2E"...):
         # the blocked-domain rule and the reader's click must agree, so refuse it.
-        errors.append(FieldError("website", "invalid_url"))
-        return None
+        raise FieldProblem("invalid_url")
     if len(candidate) > max_len:
-        errors.append(FieldError("website", "too_long", {"max": max_len}))
-        return None
+        raise FieldProblem("too_long", {"max": max_len})
     return candidate

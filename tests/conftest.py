@@ -17,6 +17,7 @@ from moderation import create_app
 from moderation.config import Settings
 from moderation.db import db
 from moderation.services.wiring import build_deps
+from tests import contract_check
 from tests.backends import PG_SCHEMA
 from tests.backends import PG_URL
 from tests.backends import REDIS_URL
@@ -176,13 +177,28 @@ def _clean(app: Flask, backend: Backend) -> None:
         db.engine.dispose()
     if backend.redis_url:
         _flush_redis(backend.redis_url)
+    # Every test app ends here: the requests it served are held to its document.
+    check_contract(app)
 
 
 def build_app(settings: Settings, **deps_overrides: object) -> Flask:
     deps = build_deps(settings, **deps_overrides) if deps_overrides else None  # type: ignore[arg-type]
     app = create_app(settings, deps=deps)
     app.config["TESTING"] = True
+    contract_check.record(app)
     return app
+
+
+def check_contract(app: Flask) -> None:
+    """Fail the test if a request it sent, or an answer, disagrees with the document."""
+    recorder = app.extensions.get("tests.contract_recorder")
+    if recorder is None or not recorder.exchanges:
+        return
+    problems = contract_check.violations(app, recorder.exchanges)
+    recorder.exchanges.clear()
+    assert not problems, "requests or answers outside the OpenAPI document:\n" + "\n".join(
+        problems[:20]
+    )
 
 
 @pytest.fixture

@@ -39,8 +39,6 @@ from moderation.services import comments as comment_service
 from moderation.services import reports as report_service
 from moderation.services.ports import Deps
 from moderation.services.privacy import reporter_hash
-from moderation.validation import HONEYPOT_FIELD
-from moderation.validation import parse_submission
 from moderation.web.api import rate_limited
 from moderation.web.cors import frame_ancestors
 from moderation.web.i18n import field_message
@@ -48,13 +46,26 @@ from moderation.web.i18n import widget_messages
 from moderation.web.intake import HANDOFF_PARAMETER
 from moderation.web.intake import RENDER_TOKEN_FIELD
 from moderation.web.intake import client_info
-from moderation.web.intake import limits
 from moderation.web.intake import render_token
+from moderation.web.schemas import FORM
+from moderation.web.schemas import HTML
+from moderation.web.schemas import MULTIPART
+from moderation.web.schemas import Operation
+from moderation.web.schemas import Reply
+from moderation.web.schemas import declare
+from moderation.web.schemas import ok
+from moderation.web.schemas import problem
+from moderation.web.schemas import responses
+from moderation.web.schemas.contract import validate
+from moderation.web.schemas.forms import PageComment
+from moderation.web.schemas.forms import WordPressComment
+from moderation.web.schemas.public import ArticlePath
+from moderation.web.schemas.public import CommentPath
+from moderation.web.schemas.public import EmbedQuery
+from moderation.web.schemas.public import NewReport
 
 bp = Blueprint("embed", __name__)
 
-#: WordPress's comment form field names, mapped onto ours.
-WORDPRESS_FIELDS = {"author": "author_name", "email": "email", "url": "website", "comment": "body"}
 SORTS = ("oldest", "newest")
 
 
@@ -72,7 +83,14 @@ def embed_script() -> BaseResponse:
 
 
 @bp.get("/api/v1/embed/messages")
-def messages() -> Response:
+@declare(
+    Operation(
+        "The widget's strings and settings in the reader's language",
+        query=EmbedQuery,
+        responses={200: ok(responses.EmbedMessages, "Strings and settings")},
+    )
+)
+def messages(query: EmbedQuery) -> Response:
     """The widget's strings in the reader's language and its settings.
 
     The form token is per article and single-use: ``/api/v1/articles/<key>/form-token``.
@@ -82,7 +100,7 @@ def messages() -> Response:
         "lang": str(get_locale() or settings.default_locale),
         "max_depth": settings.max_depth,
         "page_size": settings.page_size,
-        "honeypot_field": HONEYPOT_FIELD,
+        "honeypot_field": settings.honeypot_field,
         "messages": widget_messages(),
     }
     response = current_app.response_class(json.dumps(body), mimetype="application/json")
@@ -123,7 +141,7 @@ def _render_page(
         sorts=SORTS,
         back_cursor=_cursor_of(page, 0) if earlier else None,
         forward_cursor=_cursor_of(page, -1) if later else None,
-        honeypot_field=HONEYPOT_FIELD,
+        honeypot_field=_deps().settings.honeypot_field,
         render_token_field=RENDER_TOKEN_FIELD,
         render_token=render_token(article_key),
         lang=str(get_locale() or "fr"),
@@ -189,12 +207,36 @@ def _find(nodes: list[comment_service.ThreadNode], public_id: str) -> Any:
 
 
 @bp.get("/embed/articles/<path:article_key>")
+@declare(
+    Operation(
+        "The comment section as a page that needs no JavaScript",
+        path=ArticlePath,
+        responses={200: Reply("The page", media_type=HTML)},
+    )
+)
 def thread_page(article_key: str) -> Response:
     """The comment section as a plain page (no JavaScript needed)."""
     return _render_page(article_key)
 
 
 @bp.post("/embed/articles/<path:article_key>/comments")
+@declare(
+    Operation(
+        "The no-JavaScript page's comment form",
+        path=ArticlePath,
+        body=PageComment,
+        body_types=(FORM, MULTIPART),
+        parse_body=False,
+        responses={
+            303: Reply("Stored: back to the page, with a message"),
+            403: Reply("Comments are closed (the page, with the message)", media_type=HTML),
+            404: Reply("Unknown article (the page, with the message)", media_type=HTML),
+            413: problem("Request too large"),
+            422: Reply("The page, each error next to its field", media_type=HTML),
+            429: problem("Rate limited; see Retry-After"),
+        },
+    )
+)
 def post_from_page(article_key: str) -> BaseResponse:
     """The no-JavaScript form: store the comment, then go back to the page."""
     limited = rate_limited("comment")
@@ -231,21 +273,35 @@ def _page_refusal(exc: Exception) -> tuple[int, str]:
 
 
 def _submit(article_key: str, values: dict[str, str]) -> comment_service.Receipt:
-    draft = parse_submission(values, limits(_deps().settings))
+    fields = validate(PageComment, values, _deps().settings)
     return comment_service.accept_comment(
         db.session(),
         _deps(),
-        draft,
+        fields.draft(),
         article_key=article_key,
-        article_url=values.get("article_url", "")[:2000],
-        article_title=values.get("article_title", "")[:500],
-        article_signature=values.get("article_signature", "")[:100],
-        client=client_info(values, article_key),
+        article_url=fields.article_url,
+        article_title=fields.article_title,
+        article_signature=fields.article_signature,
+        client=client_info(fields.hints(), article_key),
     )
 
 
 @bp.post("/embed/comments/<public_id>/reports")
-def report_from_page(public_id: str) -> BaseResponse:
+@declare(
+    Operation(
+        "The no-JavaScript page's report form",
+        path=CommentPath,
+        body=NewReport,
+        body_types=(FORM,),
+        responses={
+            303: Reply("Recorded: back to the page"),
+            404: problem("No published comment has that id"),
+            422: problem("Unknown reason"),
+            429: problem("Rate limited; see Retry-After"),
+        },
+    )
+)
+def report_from_page(public_id: str, body: NewReport) -> BaseResponse:
     """The no-JavaScript report form."""
     limited = rate_limited("report")
     if limited is not None:
@@ -256,7 +312,7 @@ def report_from_page(public_id: str) -> BaseResponse:
         db.session(),
         _deps(),
         public_id,
-        request.form.get("reason", ""),
+        body.reason.value,
         reporter_hash(_deps().settings.secret_key, request.remote_addr),
     )
     target = url_for(
@@ -270,6 +326,22 @@ def report_from_page(public_id: str) -> BaseResponse:
 
 
 @bp.post("/wp-comments-post.php")
+@declare(
+    Operation(
+        "A WordPress theme's comment form, as it is",
+        body=WordPressComment,
+        body_types=(FORM, MULTIPART),
+        parse_body=False,
+        responses={
+            303: Reply("Stored: back to the article (or to the no-JavaScript page)"),
+            403: problem("Comments are closed for this article"),
+            404: problem("Unknown article"),
+            413: problem("Request too large"),
+            422: Reply("The errors, with a link back to the article", media_type=HTML),
+            429: problem("Rate limited; see Retry-After"),
+        },
+    )
+)
 def wordpress_form() -> BaseResponse:
     """Accept a WordPress theme's comment form as it is, then send the reader back.
 
@@ -278,22 +350,25 @@ def wordpress_form() -> BaseResponse:
     hand-off (``moderation_handoff=<id>.<proof>``) so the widget on that page can show
     the reader their comment while it waits; the widget never stores it.
     """
-    form = request.form
     limited = rate_limited("comment")
     if limited is not None:
         return limited
-    article_key = form.get("comment_post_ID", "").strip()
-    values = {ours: form.get(theirs, "") for theirs, ours in WORDPRESS_FIELDS.items()}
-    parent = form.get("comment_parent", "0").strip()
-    if parent and parent != "0":
-        values["parent_id"] = parent
-    values[HONEYPOT_FIELD] = form.get(HONEYPOT_FIELD, "")
-    values[RENDER_TOKEN_FIELD] = form.get(RENDER_TOKEN_FIELD, "")
+    form = request.form.to_dict()
     back = _safe_return_url(form.get("redirect_to") or request.headers.get("Referer"))
     try:
+        fields = validate(WordPressComment, form, _deps().settings)
+        article_key = fields.article_key
         if not article_key:
             raise ArticleNotFound(article_key)
-        receipt = _submit(article_key, values)
+        receipt = comment_service.accept_comment(
+            db.session(),
+            _deps(),
+            fields.draft(),
+            article_key=article_key,
+            article_url="",
+            article_title="",
+            client=client_info(fields.hints(), article_key),
+        )
     except ValidationFailed as exc:
         db.session.rollback()
         errors = [(e.field, field_message(e.code, e.params)) for e in exc.errors]

@@ -20,7 +20,6 @@ from moderation.db import db
 from moderation.errors import FieldError
 from moderation.errors import PermissionDenied
 from moderation.errors import ValidationFailed
-from moderation.models import CommentStatus
 from moderation.models import Moderator
 from moderation.models import ModeratorRole
 from moderation.services import articles as article_service
@@ -30,11 +29,21 @@ from moderation.services import queue
 from moderation.services import surge as surge_service
 from moderation.services.ports import Deps
 from moderation.web import serializers
+from moderation.web.schemas import FORM
+from moderation.web.schemas import JSON
+from moderation.web.schemas import Operation
+from moderation.web.schemas import declare
+from moderation.web.schemas import ok
+from moderation.web.schemas import problem
+from moderation.web.schemas import responses
+from moderation.web.schemas.moderation import ArticleCorrection
+from moderation.web.schemas.moderation import CampaignPath
+from moderation.web.schemas.moderation import CommentPath
+from moderation.web.schemas.moderation import ModeratorDecision
+from moderation.web.schemas.moderation import QueueQuery
+from moderation.web.schemas.moderation import SurgePath
 
 bp = Blueprint("moderation_api", __name__, url_prefix="/api/v1/moderation")
-
-NOTE_MAX_LENGTH = 500
-MAX_PAGE_SIZE = 200
 
 
 def _deps() -> Deps:
@@ -65,40 +74,32 @@ def _json(data: Any, status: int = 200) -> Response:
     return current_app.response_class(json.dumps(data), status=status, mimetype="application/json")
 
 
-def _whole_number(name: str, default: int | None = None, *, low: int = 0) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isascii() or not raw.isdigit() or int(raw) < low:
-        raise ValidationFailed([FieldError(name, "invalid_value")])
-    return int(raw)
-
-
 @bp.get("/comments")
-def list_comments() -> Response:
+@declare(
+    Operation(
+        "A queue or a search, with reasons and emails",
+        query=QueueQuery,
+        secured=True,
+        responses={
+            200: ok(responses.ModeratorList, "One page"),
+            401: problem("Missing or invalid token"),
+            422: problem("Invalid parameter"),
+        },
+    )
+)
+def list_comments(query: QueueQuery) -> Response:
     """A queue (``tab``, or ``status``) with search and filters, with reasons and emails."""
-    status_arg = request.args.get("status")
-    statuses: tuple[CommentStatus, ...] = ()
-    if status_arg:
-        try:
-            statuses = (CommentStatus(status_arg),)
-        except ValueError:
-            raise ValidationFailed([FieldError("status", "invalid_value")]) from None
-    try:
-        tab = queue.Tab(request.args.get("tab") or queue.Tab.ALL.value)
-        order = queue.Order(request.args["order"]) if request.args.get("order") else None
-    except ValueError:
-        raise ValidationFailed([FieldError("tab", "invalid_value")]) from None
-    limit = _whole_number("limit", 50, low=1) or 50
-    if limit > MAX_PAGE_SIZE:
-        raise ValidationFailed([FieldError("limit", "invalid_value")])
+    statuses = (query.status,) if query.status is not None else ()
+    tab = query.tab or queue.Tab.ALL
+    order = query.order
+    limit = query.limit or 50
     # Without ``status`` or ``order``, the API keeps its first behaviour: oldest first.
     filters = queue.QueueFilter(
         tab=tab,
         statuses=statuses,
-        text=request.args.get("q", ""),
-        article=request.args.get("article", ""),
-        campaign_id=_whole_number("campaign"),
+        text=query.q,
+        article=query.article,
+        campaign_id=query.campaign,
         order=order or queue.Order.OLDEST,
     )
     deps = _deps()
@@ -107,7 +108,7 @@ def list_comments() -> Response:
         filters,
         now=deps.clock.now(),
         secret=deps.settings.secret_key,
-        cursor=request.args.get("cursor") or None,
+        cursor=query.cursor or None,
         limit=limit,
     )
     return _json(
@@ -119,6 +120,16 @@ def list_comments() -> Response:
 
 
 @bp.get("/counts")
+@declare(
+    Operation(
+        "How many comments each tab holds, and the longest wait",
+        secured=True,
+        responses={
+            200: ok(responses.TabCounts, "Counts by tab"),
+            401: problem("Missing or invalid token"),
+        },
+    )
+)
 def counts() -> Response:
     """How many comments each tab holds, and when the longest-waiting one was posted."""
     now = _deps().clock.now()
@@ -132,6 +143,18 @@ def counts() -> Response:
 
 
 @bp.get("/comments/<public_id>")
+@declare(
+    Operation(
+        "One comment with its moderation log",
+        path=CommentPath,
+        secured=True,
+        responses={
+            200: ok(responses.ModeratorComment, "The comment"),
+            401: problem("Missing or invalid token"),
+            404: problem("Unknown comment"),
+        },
+    )
+)
 def comment_detail(public_id: str) -> Response:
     """One comment with its whole moderation log."""
     item = queue.item(db.session(), public_id)
@@ -140,24 +163,25 @@ def comment_detail(public_id: str) -> Response:
     return _json(data)
 
 
-def _decision_input() -> tuple[decisions.Action, str | None]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        data = request.form.to_dict()
-    try:
-        action = decisions.Action(str(data.get("action", "")))
-    except ValueError:
-        raise ValidationFailed([FieldError("action", "invalid_value")]) from None
-    note = data.get("reason")
-    if note is not None and (not isinstance(note, str) or len(note) > NOTE_MAX_LENGTH):
-        raise ValidationFailed([FieldError("reason", "too_long", {"max": NOTE_MAX_LENGTH})])
-    return action, note
-
-
 @bp.post("/campaigns/<int:campaign_id>/decision")
-def decide_campaign(campaign_id: int) -> Response:
+@declare(
+    Operation(
+        "One decision for every comment of a campaign",
+        path=CampaignPath,
+        body=ModeratorDecision,
+        body_types=(JSON, FORM),
+        secured=True,
+        responses={
+            200: ok(responses.CampaignDecided, "The comments that changed"),
+            401: problem("Missing or invalid token"),
+            404: problem("Unknown campaign"),
+            422: problem("Unknown action"),
+        },
+    )
+)
+def decide_campaign(campaign_id: int, body: ModeratorDecision) -> Response:
     """The same decision for every comment of a campaign, in one request."""
-    action, note = _decision_input()
+    action, note = body.action, body.reason
     changed = decisions.apply_to_campaign(
         db.session(),
         _deps(),
@@ -170,6 +194,18 @@ def decide_campaign(campaign_id: int) -> Response:
 
 
 @bp.post("/articles/<path:article_key>/surge/end")
+@declare(
+    Operation(
+        "End an article's surge mode",
+        path=SurgePath,
+        secured=True,
+        responses={
+            200: ok(responses.SurgeEnded, "Surge mode is off"),
+            401: problem("Missing or invalid token"),
+            404: problem("Unknown article"),
+        },
+    )
+)
 def end_surge(article_key: str) -> Response:
     """End an article's surge mode (automatic premoderation) now."""
     article = surge_service.end_surge(db.session(), _deps(), article_key, _moderator().id)
@@ -177,9 +213,25 @@ def end_surge(article_key: str) -> Response:
 
 
 @bp.post("/comments/<public_id>/decision")
-def decide(public_id: str) -> Response:
+@declare(
+    Operation(
+        "Approve, hold, reject or mark as spam",
+        path=CommentPath,
+        body=ModeratorDecision,
+        body_types=(JSON, FORM),
+        secured=True,
+        responses={
+            200: ok(responses.ModeratorComment, "The comment after the decision"),
+            401: problem("Missing or invalid token"),
+            404: problem("Unknown comment"),
+            409: problem("Not possible from the current status"),
+            422: problem("Unknown action"),
+        },
+    )
+)
+def decide(public_id: str, body: ModeratorDecision) -> Response:
     """Approve, hold, reject or mark as spam one comment."""
-    action, note = _decision_input()
+    action, note = body.action, body.reason
     comment = decisions.apply_moderator_action(
         db.session(),
         _deps(),
@@ -192,25 +244,33 @@ def decide(public_id: str) -> Response:
 
 
 @bp.patch("/articles/<path:article_key>")
-def correct_article(article_key: str) -> Response:
+@declare(
+    Operation(
+        "Admins: correct an article's address and/or title",
+        path=SurgePath,
+        body=ArticleCorrection,
+        secured=True,
+        responses={
+            200: ok(responses.ArticleDetails, "The article after the correction"),
+            401: problem("Missing or invalid token"),
+            403: problem("Not an admin"),
+            404: problem("Unknown article"),
+            422: problem("Neither field given, or an address off the configured sites"),
+        },
+    )
+)
+def correct_article(article_key: str, body: ArticleCorrection) -> Response:
     """Admins: correct an article's ``title`` and/or ``url`` (on a configured site)."""
     if _moderator().role is not ModeratorRole.ADMIN:
         raise PermissionDenied()
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict) or not ({"url", "title"} & data.keys()):
+    if body.url is None and body.title is None:
         raise ValidationFailed([FieldError("title", "required")])
-    fields = {}
-    for name in ("url", "title"):
-        value = data.get(name)
-        if value is not None and not isinstance(value, str):
-            raise ValidationFailed([FieldError(name, "invalid_type")])
-        fields[name] = value
     article = article_service.update_article_details(
         db.session(),
         _deps(),
         article_key,
-        url=fields["url"],
-        title=fields["title"],
+        url=body.url,
+        title=body.title,
         moderator_id=_moderator().id,
     )
     return _json({"key": article.key, "url": article.url, "title": article.title})
