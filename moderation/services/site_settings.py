@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import scoped_session
 
 from moderation import pipeline
 from moderation.config import PremoderationMode
@@ -75,7 +76,7 @@ def effective(session: Session, base: Settings) -> Settings:
     # Cached for the session's current transaction: a request or a task reads the table
     # once, and the next transaction (another request, the next task) sees any change.
     cached = session.info.get(_CACHE_KEY)
-    if cached is not None and cached[0] is base and cached[1] is session.get_transaction():
+    if cached is not None and cached[0] is base and cached[1] is _transaction(session):
         return cached[2]  # type: ignore[no-any-return]
     changes: dict[str, object] = {}
     for key, value in session.execute(sa.select(SiteSetting.key, SiteSetting.value)).all():
@@ -88,8 +89,14 @@ def effective(session: Session, base: Settings) -> Settings:
             except (TypeError, ValueError):
                 continue
     result = base.replace(**changes) if changes else base
-    session.info[_CACHE_KEY] = (base, session.get_transaction(), result)
+    session.info[_CACHE_KEY] = (base, _transaction(session), result)
     return result
+
+
+def _transaction(session: Session) -> object:
+    """The session's current transaction (through a ``scoped_session`` proxy too)."""
+    plain = session() if isinstance(session, scoped_session) else session
+    return plain.get_transaction()
 
 
 def overrides(session: Session) -> dict[str, Any]:
