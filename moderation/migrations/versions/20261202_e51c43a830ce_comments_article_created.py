@@ -5,7 +5,7 @@ status; the (article_id, status, created_at) index cannot range on created_at wi
 status, so that count read every comment of the article.
 
 Revision ID: e51c43a830ce
-Revises: 8b0b5537f0a6
+Revises: 581a01233438
 Create Date: 2026-12-02 01:40:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e51c43a830ce'
-down_revision = '8b0b5537f0a6'
+down_revision = '581a01233438'
 branch_labels = None
 depends_on = None
 
