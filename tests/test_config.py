@@ -103,6 +103,16 @@ def test_blank_or_off_rate_limit_turns_it_off() -> None:
     assert Settings.from_env({}).rate_limit == "5 per minute;30 per hour"
 
 
+def test_newsroom_names_are_a_setting_with_a_default_list() -> None:
+    from moderation.config import DEFAULT_NEWSROOM_NAMES
+
+    assert "La Rédaction" in Settings.from_env({}).newsroom_names
+    assert Settings.from_env({}).newsroom_names == DEFAULT_NEWSROOM_NAMES
+    mine = Settings.from_env({"MODERATION_NEWSROOM_NAMES": "Le Journal, La Rédaction"})
+    assert mine.newsroom_names == ("Le Journal", "La Rédaction")
+    assert Settings.from_env({"MODERATION_NEWSROOM_NAMES": "none"}).newsroom_names == ()
+
+
 def test_broker_and_cache_must_not_share_a_redis_database() -> None:
     with pytest.raises(ConfigError, match="noeviction"):
         Settings.from_env(
@@ -120,11 +130,25 @@ def test_broker_and_cache_must_not_share_a_redis_database() -> None:
     assert separate.broker_url == "redis://q:6379/0"
 
 
-def test_newsroom_names_are_a_setting_with_a_default_list() -> None:
-    from moderation.config import DEFAULT_NEWSROOM_NAMES
-
-    assert "La Rédaction" in Settings.from_env({}).newsroom_names
-    assert Settings.from_env({}).newsroom_names == DEFAULT_NEWSROOM_NAMES
-    mine = Settings.from_env({"MODERATION_NEWSROOM_NAMES": "Le Journal, La Rédaction"})
-    assert mine.newsroom_names == ("Le Journal", "La Rédaction")
-    assert Settings.from_env({"MODERATION_NEWSROOM_NAMES": "none"}).newsroom_names == ()
+def test_scoring_settings_are_read_and_checked() -> None:
+    settings = Settings.from_env(
+        {
+            "MODERATION_CLASSIFIERS": "Akismet, builtin",
+            "MODERATION_SHADOW_CLASSIFIERS": "perspective,builtin@tox-csv-2026-12-02-1",
+            "MODERATION_REQUIRED_CLASSIFIERS": "akismet",
+            "MODERATION_SCORE_THRESHOLDS": "toxicity=0.6:0.95, spam=0.4:0.8",
+        }
+    )
+    assert settings.classifiers == ("akismet", "builtin")
+    assert settings.shadow_classifiers == ("perspective", "builtin@tox-csv-2026-12-02-1")
+    assert settings.score_thresholds == (("toxicity", 0.6, 0.95), ("spam", 0.4, 0.8))
+    assert Settings.from_env({}).classifiers == ("builtin",)
+    for variable, value in (
+        ("MODERATION_CLASSIFIERS", "builtin,vendor-x"),
+        ("MODERATION_CLASSIFIERS", "builtin@v1"),
+        ("MODERATION_SCORE_THRESHOLDS", "toxicity=high"),
+        ("MODERATION_SCORE_THRESHOLDS", "toxicity=0.9:0.5"),
+        ("MODERATION_CHECK_BATCH_SIZE", "0"),
+    ):
+        with pytest.raises(ConfigError):
+            Settings.from_env({variable: value})

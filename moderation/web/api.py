@@ -69,6 +69,7 @@ def post_comment(article_key: str) -> Response:
         article_key=article_key,
         article_url=_optional_str(data, "article_url"),
         article_title=_optional_str(data, "article_title"),
+        article_signature=_optional_str(data, "article_signature"),
         client=client_info(data, article_key),
     )
     public_id = receipt.public_id

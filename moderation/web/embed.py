@@ -239,6 +239,7 @@ def _submit(article_key: str, values: dict[str, str]) -> comment_service.Receipt
         article_key=article_key,
         article_url=values.get("article_url", "")[:2000],
         article_title=values.get("article_title", "")[:500],
+        article_signature=values.get("article_signature", "")[:100],
         client=client_info(values, article_key),
     )
 

@@ -18,9 +18,12 @@ from flask import request
 
 from moderation.db import db
 from moderation.errors import FieldError
+from moderation.errors import PermissionDenied
 from moderation.errors import ValidationFailed
 from moderation.models import CommentStatus
 from moderation.models import Moderator
+from moderation.models import ModeratorRole
+from moderation.services import articles as article_service
 from moderation.services import decisions
 from moderation.services import moderators
 from moderation.services import queue
@@ -186,3 +189,28 @@ def decide(public_id: str) -> Response:
         note=note,
     )
     return _json(serializers.moderator_item(queue.items_for(db.session(), [comment])[0]))
+
+
+@bp.patch("/articles/<path:article_key>")
+def correct_article(article_key: str) -> Response:
+    """Admins: correct an article's ``title`` and/or ``url`` (on a configured site)."""
+    if _moderator().role is not ModeratorRole.ADMIN:
+        raise PermissionDenied()
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not ({"url", "title"} & data.keys()):
+        raise ValidationFailed([FieldError("title", "required")])
+    fields = {}
+    for name in ("url", "title"):
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
+            raise ValidationFailed([FieldError(name, "invalid_type")])
+        fields[name] = value
+    article = article_service.update_article_details(
+        db.session(),
+        _deps(),
+        article_key,
+        url=fields["url"],
+        title=fields["title"],
+        moderator_id=_moderator().id,
+    )
+    return _json({"key": article.key, "url": article.url, "title": article.title})

@@ -70,6 +70,11 @@ SCHEMAS: dict[str, Any] = {
             "parent_id": {"type": "string"},
             "article_url": {"type": "string"},
             "article_title": {"type": "string"},
+            "article_signature": {
+                "type": "string",
+                "description": "The site's HMAC-SHA256 (hex) over key, article_url and "
+                "article_title: needed to create an unknown article.",
+            },
             "render_token": {
                 "type": "string",
                 "description": "From /api/v1/articles/{article_key}/form-token (single-use).",

@@ -116,13 +116,15 @@ def endpoint_detail(endpoint_id: int) -> Response:
 def update_endpoint(endpoint_id: int) -> Response:
     """Change some fields; ``"is_active": true`` turns a disabled endpoint on again."""
     fields = webhooks.parse_fields(_body(), creating=False)
-    endpoint = webhooks.update_endpoint(db.session(), _deps(), endpoint_id, fields)
+    endpoint = webhooks.update_endpoint(
+        db.session(), _deps(), endpoint_id, fields, by=g.moderator.id
+    )
     return _json(serializers.webhook_endpoint(endpoint, _now()))
 
 
 @bp.delete("/endpoints/<int:endpoint_id>")
 def delete_endpoint(endpoint_id: int) -> Response:
-    webhooks.delete_endpoint(db.session(), endpoint_id)
+    webhooks.delete_endpoint(db.session(), endpoint_id, now=_now(), by=g.moderator.id)
     return current_app.response_class(status=204)
 
 
@@ -133,7 +135,7 @@ def rotate_secret(endpoint_id: int) -> Response:
     if isinstance(hours, bool) or not isinstance(hours, int | float):
         raise ValidationFailed([FieldError("grace_hours", "invalid_value")])
     secret = webhooks.rotate_secret(
-        db.session(), _deps(), endpoint_id, dt.timedelta(hours=float(hours))
+        db.session(), _deps(), endpoint_id, dt.timedelta(hours=float(hours)), by=g.moderator.id
     )
     return _json({"secret": secret, "endpoint": _endpoint(endpoint_id)})
 
