@@ -78,8 +78,10 @@ def environment(instance: Path) -> dict[str, str]:
     return env
 
 
-def submit(app: Any, count: int, tag: str, pause: float = 0.0) -> list[int]:
-    """Submit ``count`` comments through the service; their ids."""
+def submit(
+    app: Any, count: int, tag: str, pause: float = 0.0, article: str | None = None
+) -> list[int]:
+    """Submit ``count`` comments through the service (to ``bench-<tag>``); their ids."""
     from moderation.db import db
     from moderation.services import comments
     from moderation.validation import parse_submission

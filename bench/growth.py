@@ -15,7 +15,9 @@ the end), with the service's own code and no HTTP, it measures CPU per unit of w
 - approved counts of 1, 10 and 100 articles, uncached.
 
 A figure that grows with the thread or the table shows as a ratio well above 1 between
-the largest and the smallest case; each is printed with MET (at most 2x) or MISS.
+the largest and the smallest case; each is printed with MET (at most 2x) or MISS. The
+PostgreSQL column counts every backend of the server: on a shared server it includes
+other clients' work.
 """
 
 from __future__ import annotations
@@ -139,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             tag = f"size{size}"
             decide(embedded.submit(app, 1, tag))
             bulk_approved(f"bench-{tag}", size)
-            ids = embedded.submit(app, args.decisions, tag)
+            ids = embedded.submit(app, args.decisions, f"{tag}-new", article=f"bench-{tag}")
             with Meter() as meter:
                 decide(ids)
             n = len(ids)
@@ -193,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     growth("decision", f"decision, article of {small}", f"decision, article of {large}")
     growth("thread", f"thread page, article of {small}", f"thread page, article of {large}")
     growth("campaign", "campaign: decisions 1-100 of 500", "campaign: decisions 401-500 of 500")
-    growth("counts", "counts of 1 articles", "counts of 100 articles")
+    # Counts grow with the number of articles asked for, by design; what must not grow is
+    # the cost per article with the table, which the article sizes above already vary.
     for label, ratio, ok in checks_:
         print(f"[{'MET ' if ok else 'MISS'}] {label}: {ratio:.2f} x (app + PG CPU)")
     return 0 if all(ok for *_rest, ok in checks_) else 1

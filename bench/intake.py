@@ -1150,7 +1150,7 @@ def print_report(results: dict[str, Any]) -> None:
     )
     for run in runs:
         ratio = f"{run['ratio']:.2f}" if run["ratio"] is not None else "-"
-        component = "web" if "web" in run["cpu_cores"] else "ceiling"
+        component = "ceiling" if run["scenario"] in ("hello", "blob", "insert") else "web"
         per_request = cpu_ms_per_request(run, component)
         cpu_ms = f"{per_request:.2f}" if per_request is not None else "-"
         size = run.get("bytes_per_response")
