@@ -401,18 +401,39 @@ def block_add(kind: str, value: str, action: str, days: int | None, note: str) -
     if kind == "email":
         value = email_hash(_settings().secret_key, value.strip())
     expires = now + dt.timedelta(days=days) if days else None
-    row = wordlists.add_block(
-        db.session(),
-        kind,
-        value,
-        action=action,
-        expires_at=expires,
-        note=note,
-        actor="cli",
-        now=now,
-    )
+    settings = _settings()
+    try:
+        row = wordlists.add_block(
+            db.session(),
+            kind,
+            value,
+            action=action,
+            expires_at=expires,
+            note=note,
+            actor="cli",
+            now=now,
+            ip_storage=settings.ip_storage,
+        )
+    except ValidationFailed as exc:
+        raise click.UsageError(_block_refusal(exc, settings.ip_storage.value)) from None
     db.session.commit()
     click.echo(f"block rule {row.id}: {kind} -> {action}")
+
+
+def _block_refusal(exc: ValidationFailed, ip_storage: str) -> str:
+    codes = {error.code: error.params for error in exc.errors}
+    if "ip_rule_not_kept" in codes:
+        return (
+            f"MODERATION_IP_STORAGE is {ip_storage}: no address is kept, so an ip or cidr "
+            "rule could never match"
+        )
+    if "ip_rule_truncated" in codes:
+        prefix = codes["ip_rule_truncated"]["prefix"]
+        return (
+            f"MODERATION_IP_STORAGE is {ip_storage}: only each address's /{prefix} network "
+            f"is kept, so block a network of /{prefix} or wider (cidr), not one address"
+        )
+    return "invalid block rule: " + ", ".join(f"{e.field} ({e.code})" for e in exc.errors)
 
 
 @main.command("explain")

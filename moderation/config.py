@@ -43,7 +43,19 @@ class PremoderationMode(StrEnum):
     ALL = "all"
 
 
+#: Author names only the newsroom may sign with (held when a reader uses one); sites add
+#: their own title. Accents, case and look-alike letters do not matter.
+DEFAULT_NEWSROOM_NAMES: tuple[str, ...] = (
+    "La Rédaction", "Rédaction", "Modérateur", "Modératrice", "Modération",
+    "Administrateur", "Administratrice", "Admin", "Webmaster", "Moderator", "Moderation",
+    "Newsroom", "The Editors", "Editorial team",
+)  # fmt: skip
+
 DEV_SECRET = "insecure-development-secret"  # noqa: S105 - refused in production mode
+
+#: The only values of ``MODERATION_ENV``, spelled exactly: a typo must not fall back to
+#: the development defaults (and their public secret) without a word.
+ENVIRONMENTS = ("development", "test", "production")
 
 
 def _instance_dir() -> Path:
@@ -87,6 +99,7 @@ class Settings:
     campaign_window_hours: float = 24.0
     campaign_min_similar: int = 3
     min_seconds_to_write: float = 3.0
+    newsroom_names: tuple[str, ...] = DEFAULT_NEWSROOM_NAMES
     score_hold_at: float = 0.5
     score_reject_at: float = 0.9
     #: The models shipped in the package (and the site's own versions) score every comment.
@@ -150,6 +163,10 @@ class Settings:
         database_url = get.str_("DATABASE_URL", f"sqlite:///{instance / 'moderation.sqlite'}")
         broker_default = redis_url or f"sqla+sqlite:///{instance / 'broker.sqlite'}"
         mode = get.str_("ENV", "development")
+        if mode not in ENVIRONMENTS:
+            raise ConfigError(
+                f"MODERATION_ENV must be exactly one of {', '.join(ENVIRONMENTS)}, not {mode!r}"
+            )
         secret = get.str_("SECRET_KEY", "")
         if mode == "production":
             if not secret or secret == DEV_SECRET or len(secret) < 32:
@@ -194,6 +211,7 @@ class Settings:
             campaign_window_hours=get.float_("CAMPAIGN_WINDOW_HOURS", 24.0),
             campaign_min_similar=get.int_("CAMPAIGN_MIN_SIMILAR", 3),
             min_seconds_to_write=get.float_("MIN_SECONDS_TO_WRITE", 3.0),
+            newsroom_names=_newsroom_names(get.list_("NEWSROOM_NAMES")),
             score_hold_at=get.float_("SCORE_HOLD_AT", 0.5),
             score_reject_at=get.float_("SCORE_REJECT_AT", 0.9),
             builtin_models=get.bool_("BUILTIN_MODELS", True),
@@ -228,6 +246,16 @@ class Settings:
 
     def validate(self) -> None:
         """Refuse combinations that cannot work, with a message naming the variable."""
+        if self.env not in ENVIRONMENTS:
+            raise ConfigError(f"MODERATION_ENV must be exactly one of {', '.join(ENVIRONMENTS)}")
+        if self.secret_key == DEV_SECRET and not self.database_url.startswith("sqlite"):
+            # The public development secret signs sessions and hashes emails: acceptable
+            # only for the embedded first-run database, never for a shared server.
+            raise ConfigError(
+                "MODERATION_SECRET_KEY must be set to a random value when the database is "
+                "not the embedded SQLite (for example: python -c "
+                "'import secrets; print(secrets.token_urlsafe(48))')"
+            )
         if self.body_min_length < 1 or self.body_max_length < self.body_min_length:
             raise ConfigError("MODERATION_BODY_MIN_LENGTH/BODY_MAX_LENGTH are inconsistent")
         if self.max_depth < 0:
@@ -281,6 +309,13 @@ class Settings:
 
 
 _SITE = re.compile(r"(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?")
+
+
+def _newsroom_names(listed: tuple[str, ...]) -> tuple[str, ...]:
+    # Unset keeps the built-in list; "none" turns the check off.
+    if [name.lower() for name in listed] == ["none"]:
+        return ()
+    return listed or DEFAULT_NEWSROOM_NAMES
 
 
 def generate_secret() -> str:

@@ -141,6 +141,32 @@ class Comment(Base):
     risk: Mapped[float | None] = mapped_column(sa.Float)
     created_at: Mapped[dt.datetime]
     decided_at: Mapped[dt.datetime | None]
+    #: SHA-256 of the author token returned once by intake: the author's browser proves
+    #: with it that the comment is its own (to see it while it is not public).
+    author_token_hash: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class SpentToken(Base):
+    """Single-use tokens already used (form render tokens, hand-offs), until they expire.
+
+    Keyed by a digest of the token's nonce: inserting a row is how a token is spent, and a
+    second insert of the same digest finds it taken.
+    """
+
+    __tablename__ = "spent_tokens"
+
+    digest: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class IntakeCounter(Base):
+    """Submissions refused at intake without keeping anything of them, counted per day."""
+
+    __tablename__ = "intake_counters"
+
+    day: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
 
 
 class ModeratorRole(StrEnum):

@@ -7,7 +7,8 @@ to every piece of HTML that :func:`clean_html` returns, so nothing written here 
 
 Behaviour, decided once for the whole service:
 
-* Allowed markup is :data:`ALLOWED_TAGS`, with ``href`` on ``<a>`` only, and only absolute
+* Allowed markup is :data:`ALLOWED_TAGS`, with ``href`` on ``<a>`` only (no attribute at
+  all on any other tag, not even ``title`` or ``lang``), and only absolute
   ``http``, ``https`` and ``mailto`` URLs. Every ``<a>`` gets ``rel`` :data:`LINK_REL`.
 * Any other tag is stripped and its text kept (``<span>x</span>`` becomes ``x``), except
   ``<script>`` and ``<style>`` whose content is dropped too. Comments are removed. Text in
@@ -37,6 +38,8 @@ from typing import Final
 from urllib.parse import urlsplit
 
 import nh3
+
+from moderation import urls
 
 __all__ = [
     "ALLOWED_TAGS",
@@ -76,7 +79,9 @@ def _build_cleaner() -> Callable[[str], str]:
     # Every option is spelled out: nh3's defaults allow dozens of tags and relative URLs.
     options: dict[str, Any] = {
         "tags": set(ALLOWED_TAGS),
-        "attributes": {"a": {"href"}},
+        # "*" is ammonia's generic attributes, allowed on every tag: left unset it keeps
+        # its default (title and lang everywhere), so it is set, and empty.
+        "attributes": {"a": {"href"}, "*": set()},
         "url_schemes": set(ALLOWED_URL_SCHEMES),
         "url_relative": "deny",
         "link_rel": LINK_REL,
@@ -126,23 +131,14 @@ def count_links(html: str) -> int:
 
 
 def link_hosts(html: str) -> list[str]:
-    """Return the lowercase host of every link in the (sanitized) HTML, in order.
+    """Return the host of every link in the (sanitized) HTML, in order, as a browser reads it.
 
-    A ``mailto:`` link gives the domain of its address; a link without host is skipped.
+    Hosts are lowercase ASCII (punycode) without a trailing dot, extracted by the WHATWG
+    rules (:mod:`moderation.urls`): ``https:spam.example`` and
+    ``https://spam.example\\@ok.fr`` both give ``spam.example``. A ``mailto:`` link gives
+    the domain of its address. :func:`clean_html` keeps no ``href`` without a host.
     """
-    hosts: list[str] = []
-    for href in _hrefs(html):
-        try:
-            parts = urlsplit(href.strip())
-        except ValueError:
-            continue
-        host = parts.hostname
-        if parts.scheme.lower() == "mailto":
-            host = parts.path.rpartition("@")[2].partition("?")[0].lower() or None
-        if host:
-            # "example.com." and "example.com" are the same host for a blocklist.
-            hosts.append(host.rstrip("."))
-    return hosts
+    return [host for host in map(urls.link_host, _hrefs(html)) if host]
 
 
 def _normalise(raw: str) -> str:
@@ -234,6 +230,10 @@ class _Rewriter(HTMLParser):
         if tag in _NO_LINKIFY_TAGS:
             self._no_linkify_depth += 1
         self._just_opened_pre = tag == "pre"
+        if tag == "a":
+            # A link whose host cannot be read (as a browser reads it) cannot be checked
+            # against the blocked domains: it loses its href and stays as text.
+            attrs = [(n, v) for n, v in attrs if n != "href" or urls.link_host(v or "")]
         rendered = "".join(
             f' {name}="{escape(value or "").replace(chr(10), "&#10;")}"' for name, value in attrs
         )

@@ -17,6 +17,8 @@ from email_validator import validate_email
 
 from moderation.errors import FieldError
 from moderation.errors import ValidationFailed
+from moderation.urls import domain_key
+from moderation.urls import origin_of
 
 #: Name of the form field hidden from people; bots fill it in.
 HONEYPOT_FIELD = "company"
@@ -165,6 +167,11 @@ def _website(data: Mapping[str, object], errors: list[FieldError], max_len: int)
         or parts.password is not None
         or not port_ok
     ):
+        errors.append(FieldError("website", "invalid_url"))
+        return None
+    if domain_key(host) != (origin.host if (origin := origin_of(candidate)) else None):
+        # The browser would open another host than the one checked here ("\\", "%2E"...):
+        # the blocked-domain rule and the reader's click must agree, so refuse it.
         errors.append(FieldError("website", "invalid_url"))
         return None
     if len(candidate) > max_len:

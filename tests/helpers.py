@@ -48,12 +48,39 @@ def valid(**overrides: object) -> dict[str, object]:
 _bodies = itertools.count(1)
 
 
-def post(client: FlaskClient, key: str = "a1", **overrides: object) -> str:
-    """Post a valid comment (a new text each time unless given) and return its public id."""
+def form_token(app: Flask, key: str = "a1", *, age_seconds: float = 120.0) -> str:
+    """A genuine single-use form token for ``key``, as if the form was shown a while ago
+    (a person takes time to write; the checks hold comments sent faster)."""
+    from moderation.web.intake import make_render_token
+
+    shown = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=age_seconds)
+    return make_render_token(app.config["SECRET_KEY"], key, shown)
+
+
+def post_receipt(client: FlaskClient, key: str = "a1", **overrides: object) -> dict[str, str]:
+    """Post a valid comment as the widget does (with a form token); return the 202 body."""
     overrides.setdefault("body", f"Merci pour cet article très clair, point {next(_bodies)}.")
+    overrides.setdefault("render_token", form_token(client.application, key))
     response = client.post(URL.format(key=key), json=valid(**overrides))
     assert response.status_code == 202, response.get_json()
-    return str(response.get_json()["id"])
+    return dict(response.get_json())
+
+
+def post(client: FlaskClient, key: str = "a1", **overrides: object) -> str:
+    """Post a valid comment (a new text each time unless given) and return its public id."""
+    return post_receipt(client, key, **overrides)["id"]
+
+
+def read_own(client: FlaskClient, receipt: dict[str, str]) -> dict[str, object] | None:
+    """``GET /api/v1/comments/<id>`` with the author token; ``None`` on a 404."""
+    response = client.get(
+        f"/api/v1/comments/{receipt['id']}",
+        headers={"Moderation-Author-Token": receipt["author_token"]},
+    )
+    if response.status_code == 404:
+        return None
+    assert response.status_code == 200, response.get_json()
+    return dict(response.get_json())
 
 
 def canary_email() -> str:

@@ -126,8 +126,16 @@ LAYERS: tuple[Layer, ...] = (
     Layer("moderation.tasks", internal=(), stdlib=LEAF_STDLIB),
     # The words for the domain's codes: Flask-Babel only, shared by web and workers.
     Layer("moderation.wording", internal=(), external=("flask_babel",)),
-    Layer("moderation.sanitize", internal=("moderation.errors",), external=("nh3",)),
-    Layer("moderation.validation", internal=("moderation.errors",), external=("email_validator",)),
+    # How a browser reads a URL (WHATWG): the one parser every host decision goes through.
+    Layer("moderation.urls", internal=(), external=("ada_url",)),
+    Layer(
+        "moderation.sanitize", internal=("moderation.errors", "moderation.urls"), external=("nh3",)
+    ),
+    Layer(
+        "moderation.validation",
+        internal=("moderation.errors", "moderation.urls"),
+        external=("email_validator",),
+    ),
     Layer(
         "moderation.db",
         internal=("moderation.config",),
@@ -180,6 +188,7 @@ LAYERS: tuple[Layer, ...] = (
             "moderation.jobs",
             "moderation.tasks",
             "moderation.sanitize",
+            "moderation.urls",
             "moderation.validation",
             "moderation.errors",
             "moderation.config",
@@ -197,6 +206,7 @@ LAYERS: tuple[Layer, ...] = (
             "moderation.jobs",
             "moderation.tasks",
             "moderation.sanitize",
+            "moderation.urls",
             "moderation.validation",
             "moderation.errors",
             "moderation.config",
@@ -215,6 +225,7 @@ LAYERS: tuple[Layer, ...] = (
             "moderation.jobs",
             "moderation.tasks",
             "moderation.sanitize",
+            "moderation.urls",
             "moderation.validation",
             "moderation.errors",
             "moderation.config",
@@ -235,6 +246,7 @@ LAYERS: tuple[Layer, ...] = (
             "moderation.errors",
             "moderation.config",
             "moderation.sanitize",
+            "moderation.urls",
             "moderation.validation",
             "moderation.integrations",
             "moderation.wording",
@@ -277,6 +289,7 @@ ROOT_LAYER = Layer(
         "moderation.tasks",
         "moderation.errors",
         "moderation.sanitize",
+        "moderation.urls",
         "moderation.validation",
     ),
     external=("flask", "flask_migrate"),
@@ -289,6 +302,7 @@ SOLE_IMPORTERS = {
     "nh3": "moderation.sanitize",
     "bleach": "moderation.sanitize",
     "email_validator": "moderation.validation",
+    "ada_url": "moderation.urls",
     "argon2": "moderation.services.moderators",
 }
 

@@ -83,11 +83,23 @@ def worker_queues() -> list[str]:
     return str(args[args.index("-Q") + 1]).split(",")
 
 
-def wait_status(port: int, public_id: str, timeout: float = 60) -> str:
+def form_token_at(port: int) -> str:
+    """A form token from the running service, aged past the typing-speed minimum."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/articles/a1/form-token") as r:
+        token = str(json.load(r)["render_token"])
+    time.sleep(3.5)  # MODERATION_MIN_SECONDS_TO_WRITE is 3 s: a person takes longer
+    return token
+
+
+def wait_status(port: int, public_id: str, author_token: str, timeout: float = 60) -> str:
     deadline = time.monotonic() + timeout
     status = "pending"
+    own = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/comments/{public_id}",
+        headers={"Moderation-Author-Token": author_token},
+    )
     while time.monotonic() < deadline:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/comments/{public_id}") as r:
+        with urllib.request.urlopen(own) as r:
             status = json.load(r)["status"]
         if status != "pending":
             return status
@@ -129,6 +141,7 @@ def test_web_worker_and_beat_twins_handle_a_comment(
                     "author_name": "Léa",
                     "email": "lea@example.org",
                     "body": "Merci pour ce reportage.",
+                    "render_token": form_token_at(port),
                 }
             ).encode(),
             headers={"Content-Type": "application/json"},
@@ -136,8 +149,8 @@ def test_web_worker_and_beat_twins_handle_a_comment(
         )
         with urllib.request.urlopen(request) as response:
             assert response.status == 202
-            public_id = json.load(response)["id"]
-        assert wait_status(port, public_id) == "approved"
+            receipt = json.load(response)
+        assert wait_status(port, receipt["id"], receipt["author_token"]) == "approved"
         # The separate beat schedules the sweeper, and the worker runs it.
         beat.wait_for_log("Sending due task sweep-outbox", timeout=30)
         worker.wait_for_log("Task moderation.sweep_outbox[", timeout=30)

@@ -25,6 +25,7 @@ def test_values_are_parsed(tmp_path: Path) -> None:
         {
             "MODERATION_INSTANCE_DIR": str(tmp_path),
             "MODERATION_DATABASE_URL": "postgres://u:p@db:5432/m",
+            "MODERATION_SECRET_KEY": "k" * 40,
             "MODERATION_REDIS_URL": "redis://r:6379/1",
             "MODERATION_ALLOWED_SITES": "www.journal.fr, https://blog.journal.fr ,",
             "MODERATION_AUTO_CREATE_ARTICLES": "yes",
@@ -99,3 +100,13 @@ def test_blank_or_off_rate_limit_turns_it_off() -> None:
     assert Settings.from_env({"MODERATION_RATE_LIMIT": ""}).rate_limit == ""
     assert Settings.from_env({"MODERATION_RATE_LIMIT": "off"}).rate_limit == ""
     assert Settings.from_env({}).rate_limit == "5 per minute;30 per hour"
+
+
+def test_newsroom_names_are_a_setting_with_a_default_list() -> None:
+    from moderation.config import DEFAULT_NEWSROOM_NAMES
+
+    assert "La Rédaction" in Settings.from_env({}).newsroom_names
+    assert Settings.from_env({}).newsroom_names == DEFAULT_NEWSROOM_NAMES
+    mine = Settings.from_env({"MODERATION_NEWSROOM_NAMES": "Le Journal, La Rédaction"})
+    assert mine.newsroom_names == ("Le Journal", "La Rédaction")
+    assert Settings.from_env({"MODERATION_NEWSROOM_NAMES": "none"}).newsroom_names == ()

@@ -383,3 +383,20 @@ def test_clean_html_and_to_text_survive_when_given_naughty_string(line: str | No
     out = _assert_inert_and_stable(line)
     assert to_text(out) == to_text(clean_html(out))
     to_text(line)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '<p title="Cliquez ici" lang="ar">Bonjour</p>',
+        '<a href="https://x.example" title="faux titre" lang="en">lien</a>',
+        '<blockquote dir="rtl" title="t" lang="he">cité</blockquote>',
+        '<strong title="t">gras</strong> <code lang="fr">x</code>',
+    ],
+)
+def test_clean_html_keeps_no_generic_attribute_when_tags_carry_title_or_lang(raw: str) -> None:
+    cleaned = clean_html(raw)
+    assert "title=" not in cleaned
+    assert "lang=" not in cleaned
+    assert "dir=" not in cleaned
+    assert cleaned.replace(' rel="' + LINK_REL + '"', "").count("=") == cleaned.count("href=")

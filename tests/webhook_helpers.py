@@ -70,7 +70,12 @@ class Rig:
     def comment(self, body: str = "Merci pour cet article très clair.", **draft: Any) -> str:
         values = {"author_name": "Camille Dupont", "email": "camille@example.org", **draft}
         comment = comments.submit_comment(
-            db.session, self.deps, CommentDraft(body=body, **values), article_key="a1"
+            db.session,
+            self.deps,
+            CommentDraft(body=body, **values),
+            article_key="a1",
+            # A reader who took a minute to write (a form token came with the post).
+            client=comments.ClientInfo(elapsed_seconds=60.0),
         )
         db.session.commit()
         return comment.public_id

@@ -8,10 +8,12 @@ is the answer to one indexed query, and the rules stay pure and fast.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from moderation.pipeline.folding import fold
 from moderation.pipeline.types import BlockAction
 from moderation.pipeline.types import BlockEntry
 from moderation.pipeline.types import BlockKind
@@ -232,3 +234,43 @@ class CampaignRule:
             "new_campaign": 0 if campaign else 1,
         }
         return Signal(self.rule_id, Verdict.SPAM, "campaign", params)
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def _words(name: str) -> tuple[str, ...]:
+    # Folding drops accents and case and undoes look-alikes and leetspeak ("M0dérateur").
+    return tuple(w for w in _NOT_WORD.split(fold(name).text) if w)
+
+
+@dataclass(frozen=True, slots=True)
+class NewsroomNameRule:
+    """An author name posing as the newsroom ("La Rédaction", "Modérateur", the site's name).
+
+    The names are a setting (``MODERATION_NEWSROOM_NAMES``). Held for a person when a
+    listed name's words, accents and case folded, appear in a row in the author's name
+    ("Marie, de la rédaction"), or when the whole name is a listed name with its spaces
+    dropped ("LaRédaction"). Trust does not waive it: a regular who renames themselves
+    "Modérateur" is still posing.
+    """
+
+    names: tuple[str, ...] = ()
+    rule_id: str = "newsroom_name"
+    cheap: bool = False
+
+    def check(self, submission: Submission, context: Context) -> Signal | None:
+        words = _words(submission.author_name)
+        if not words:
+            return None
+        joined = "".join(words)
+        for name in self.names:
+            listed = _words(name)
+            if not listed:
+                continue
+            size = len(listed)
+            if joined == "".join(listed) or any(
+                words[i : i + size] == listed for i in range(len(words) - size + 1)
+            ):
+                return Signal(self.rule_id, Verdict.HOLD, "newsroom_name", {"name": name})
+        return None

@@ -46,6 +46,11 @@ REASON_CODES: dict[str, str] = {
     "poor_reputation": "%(rejected)s of %(total)s recent comments refused (%(rate)s%%)",
     # TypingSpeedRule ("typing_speed")
     "typed_too_fast": "Sent %(seconds)s s after the form opened (at least %(minimum)s s)",
+    "no_form_token": "Sent without a usable form token (missing, expired, reused or forged)",
+    # NewsroomNameRule ("newsroom_name")
+    "newsroom_name": "Author name poses as the newsroom (“%(name)s”)",
+    # DuplicateRule ("duplicate"): an exact repost, refused without telling the sender
+    "duplicate_comment": "Same text already posted by this author on this article",
     # ShoutingRule ("shouting")
     "shouting": "Written in capitals (%(percent)s%% of letters)",
     # GibberishRule ("gibberish")

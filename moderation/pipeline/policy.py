@@ -70,6 +70,7 @@ DEFAULT_TRUST_WAIVES: frozenset[str] = frozenset(
         "disposable_email",
         "poor_reputation",
         "typed_too_fast",
+        "no_form_token",
         "shouting",
         "gibberish_repeats",
         "gibberish_no_vowels",

@@ -17,6 +17,7 @@ from moderation.pipeline.author_rules import DISPOSABLE_DOMAINS
 from moderation.pipeline.author_rules import BlockListRule
 from moderation.pipeline.author_rules import CampaignRule
 from moderation.pipeline.author_rules import FloodRule
+from moderation.pipeline.author_rules import NewsroomNameRule
 from moderation.pipeline.author_rules import ReputationRule
 from moderation.pipeline.author_rules import domain_in
 from moderation.pipeline.style_rules import GibberishRule
@@ -36,11 +37,13 @@ from moderation.pipeline.wordlists import compile_wordlist
 __all__ = [
     "BlockListRule",
     "CampaignRule",
+    "DuplicateRule",
     "FloodRule",
     "GibberishRule",
     "HoneypotRule",
     "LanguageRule",
     "LinkRule",
+    "NewsroomNameRule",
     "PremoderationRule",
     "ReputationRule",
     "ShoutingRule",
@@ -61,6 +64,24 @@ class HoneypotRule:
     def check(self, submission: Submission, context: Context) -> Signal | None:
         if submission.honeypot_filled:
             return Signal(self.rule_id, Verdict.SPAM, "honeypot_filled")
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateRule:
+    """The author posts again, word for word, what they posted here recently: refused.
+
+    The services say so in ``Context.exact_duplicate`` at intake, where the comment is
+    settled at once; the sender is answered as for any accepted comment all the same, so
+    a repost cannot confirm whose address wrote a comment.
+    """
+
+    rule_id: str = "duplicate"
+    cheap: bool = True
+
+    def check(self, submission: Submission, context: Context) -> Signal | None:
+        if context.exact_duplicate:
+            return Signal(self.rule_id, Verdict.REJECT, "duplicate_comment")
         return None
 
 
@@ -238,6 +259,7 @@ def default_rules(
     gibberish_min_letters: int = 24,
     gibberish_min_entropy: float = 2.5,
     gibberish_no_vowel_length: int = 8,
+    newsroom_names: Iterable[str] = (),
 ) -> tuple[Rule, ...]:
     """The rule set in force, in the order of the policy's precedence (reasons are listed
     in this order).
@@ -256,6 +278,7 @@ def default_rules(
             disposable_verdict=disposable_verdict,
         ),
         HoneypotRule(),
+        DuplicateRule(),
         LinkRule(
             max_links=max_links,
             blocked_domains=frozenset(d.lower().rstrip(".") for d in blocked_domains),
@@ -271,6 +294,7 @@ def default_rules(
         ),
         PremoderationRule(),
         SurgeRule(),
+        NewsroomNameRule(names=tuple(n for n in newsroom_names if n.strip())),
         FloodRule(max_author_recent=max_author_recent, max_ip_recent=max_ip_recent),
         ReputationRule(
             trust_after=trust_after, max_reject_rate=max_reject_rate, min_recent=min_recent

@@ -42,6 +42,9 @@ class TypingSpeedRule:
     of the form) below ``min_seconds``, or below the text's length at
     ``max_chars_per_second``.
 
+    No usable form token at all (missing, forged, expired, already used, or made for
+    another article: the services leave ``elapsed_seconds`` unset) is evidence too, held
+    like a post made too fast; otherwise leaving the token out would skip the check.
     The budget is generous on purpose: readers paste comments written elsewhere.
     """
 
@@ -53,7 +56,7 @@ class TypingSpeedRule:
     def check(self, submission: Submission, context: Context) -> Signal | None:
         elapsed = submission.elapsed_seconds
         if elapsed is None:
-            return None
+            return Signal(self.rule_id, Verdict.HOLD, "no_form_token")
         needed = max(self.min_seconds, len(submission.text) / self.max_chars_per_second)
         if elapsed >= needed:
             return None

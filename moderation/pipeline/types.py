@@ -192,6 +192,8 @@ class Context:
     similar_recent: tuple[SimilarComment, ...] = ()
     accepted_languages: tuple[str, ...] = ()
     surge_active: bool = False
+    #: The same author already posted this exact text on this article recently.
+    exact_duplicate: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderation import jobs
+from moderation import urls
 from moderation.errors import ArticleClosed
 from moderation.errors import ArticleNotFound
 from moderation.errors import FieldError
@@ -49,37 +49,23 @@ def ensure_article(
 
 
 def host_allowed(origin_or_url: str | None, allowed_sites: tuple[str, ...]) -> bool:
-    """Whether an ``Origin``/``Referer`` value belongs to one of the configured sites.
+    """Whether an ``Origin``/``Referer`` value or a page address is on a configured site.
 
     A site configured as an origin (``https://www.journal.fr``, ``http://127.0.0.1:8080``)
     matches that scheme, host and port exactly; a bare host name (``www.journal.fr``)
-    matches that host on any scheme or port. Never a suffix match.
+    matches that host on any scheme or port. Never a suffix match. Addresses are read as
+    a browser reads them (``https://evil.example\\@www.journal.fr/`` is on evil.example).
     """
-    if not origin_or_url:
-        return False
-    candidate = _origin(origin_or_url)
+    candidate = urls.origin_of(origin_or_url)
     if candidate is None:
         return False
     for site in allowed_sites:
         if "://" in site:
-            if _origin(site) == candidate:
+            if urls.origin_of(site) == candidate:
                 return True
-        elif candidate[1] == site.lower().rstrip("."):
+        elif candidate.host == urls.domain_key(site):
             return True
     return False
-
-
-def _origin(url: str) -> tuple[str, str, int] | None:
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    host = (parts.hostname or "").lower().rstrip(".")
-    scheme = parts.scheme.lower()
-    if not host or scheme not in ("http", "https"):
-        return None
-    return scheme, host, port or (443 if scheme == "https" else 80)
 
 
 def article_for_comment(

@@ -77,6 +77,7 @@ def trust(
         note=f"comment {comment.public_id}",
         actor=actor.name,
         now=now,
+        ip_storage=deps.settings.ip_storage,
     )
     audit.record(
         session,
@@ -122,6 +123,7 @@ def block(
             note=f"comment {comment.public_id}",
             actor=actor.name,
             now=now,
+            ip_storage=deps.settings.ip_storage,
         )
         rule_ids.append(rule.id)
     rejected: list[str] = []

@@ -1,4 +1,9 @@
-"""Comment use cases for readers: submit, read a thread, count, follow one's own comment."""
+"""Comment use cases for readers: submit, read a thread, count, follow one's own comment.
+
+Intake never tells a sender more than "accepted, pending": a filled honeypot and an exact
+repost answer like any accepted comment (see :func:`accept_comment`), so neither can be
+used to learn which address wrote a published comment or which field is the trap.
+"""
 
 from __future__ import annotations
 
@@ -20,14 +25,16 @@ from moderation import tasks
 from moderation.config import IpStorage
 from moderation.errors import ArticleNotFound
 from moderation.errors import CommentNotFound
-from moderation.errors import DuplicateComment
 from moderation.errors import FieldError
 from moderation.errors import ValidationFailed
 from moderation.models import Article
 from moderation.models import Comment
 from moderation.models import CommentStatus
+from moderation.models import new_public_id
 from moderation.services import articles
+from moderation.services import authorship
 from moderation.services import events
+from moderation.services import intake_ledger
 from moderation.services.checks import check_key
 from moderation.services.decisions import record_machine_decision
 from moderation.services.ports import Deps
@@ -46,8 +53,95 @@ class ClientInfo:
     ip: str | None = None
     user_agent: str | None = None
     origin: str | None = None
-    #: Seconds between the form being shown and sent (from a signed token), if known.
+    #: Seconds between the form being shown and sent, when already known.
     elapsed_seconds: float | None = None
+    #: The genuine form token that came with the post, if any (spent at intake).
+    form_token: FormToken | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FormToken:
+    """A signed form render token, checked by the web layer: when, for this article."""
+
+    issued_at: dt.datetime
+    nonce: str
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What intake answers: the public id and, once, the author token.
+
+    ``comment`` is ``None`` when nothing was kept (a filled honeypot): the id and the
+    token are then decoys shaped like real ones.
+    """
+
+    public_id: str
+    author_token: str
+    comment: Comment | None
+
+
+#: Silent refusals counted in :class:`IntakeCounter`.
+COUNTER_HONEYPOT = "honeypot"
+
+
+def accept_comment(
+    session: Session,
+    deps: Deps,
+    draft: CommentDraft,
+    *,
+    article_key: str,
+    article_url: str = "",
+    article_title: str = "",
+    client: ClientInfo | None = None,
+) -> Receipt:
+    """Intake as every public surface offers it: a receipt that looks the same whatever
+    became of the comment.
+
+    A filled honeypot stores nothing at all (no article, no comment, no check queued),
+    only a count for the day; what is refused openly (unknown or closed article, invalid
+    fields) is refused the same way as for a person, so the trap field is not revealed.
+
+    :raises ArticleNotFound, ArticleClosed, ValidationFailed:
+    """
+    if draft.honeypot_filled:
+        _screen_trapped(session, deps, draft, article_key, client or ClientInfo())
+        return Receipt(new_public_id(), authorship.decoy_token(), None)
+    token, hashed = authorship.new_author_token()
+    comment = submit_comment(
+        session,
+        deps,
+        draft,
+        article_key=article_key,
+        article_url=article_url,
+        article_title=article_title,
+        client=client,
+        author_token_hash=hashed,
+    )
+    return Receipt(comment.public_id, token, comment)
+
+
+def _screen_trapped(
+    session: Session, deps: Deps, draft: CommentDraft, article_key: str, client: ClientInfo
+) -> None:
+    settings = deps.settings
+    now = deps.clock.now()
+    article = articles.find_article(session, article_key)
+    if article is None:
+        may_create = settings.auto_create_articles or articles.host_allowed(
+            client.origin, settings.allowed_sites
+        )
+        if not may_create:
+            raise ArticleNotFound(article_key)
+    else:
+        # Refuses a closed article exactly as for anyone; creates nothing (it exists).
+        articles.article_for_comment(
+            session, article_key, url="", title="", may_create=False, now=now
+        )
+        _parent(session, article, draft.parent_id, settings.max_depth)
+    if not sanitize.to_text(sanitize.clean_html(draft.body)):
+        raise ValidationFailed([FieldError("body", "empty_after_cleaning")])
+    intake_ledger.count_refusal(session, COUNTER_HONEYPOT, now)
 
 
 def submit_comment(
@@ -59,11 +153,15 @@ def submit_comment(
     article_url: str = "",
     article_title: str = "",
     client: ClientInfo | None = None,
+    author_token_hash: str | None = None,
 ) -> Comment:
     """Store a reader's comment as ``pending`` and queue its check, in one transaction.
 
     A cheap screen runs first: a filled honeypot is recorded as spam at once and queues
-    nothing. The caller commits; the check is published after that commit.
+    nothing (public intake goes through :func:`accept_comment`, which keeps nothing of
+    those). An exact repost by the same author on the same article within a day is
+    stored refused, with no check queued. The caller commits; the check is published
+    after that commit.
 
     :raises ArticleNotFound, ArticleClosed, ValidationFailed:
     """
@@ -82,7 +180,10 @@ def submit_comment(
     if not text:
         raise ValidationFailed([FieldError("body", "empty_after_cleaning")])
     author = email_hash(settings.secret_key, draft.email)
-    _refuse_exact_duplicate(session, article, author, text, now)
+    duplicate = _is_exact_duplicate(session, article, author, text, now)
+    elapsed = client.elapsed_seconds
+    if client.form_token is not None:
+        elapsed = _spend_form_token(session, client.form_token, now)
     comment = Comment(
         article_id=article.id,
         parent_id=parent.id if parent else None,
@@ -97,11 +198,12 @@ def submit_comment(
         ip=stored_ip(client.ip, settings.ip_storage),
         ip_prefix=network_of(client.ip) if settings.ip_storage is not IpStorage.NONE else None,
         user_agent=(client.user_agent or "")[:USER_AGENT_MAX_LENGTH] or None,
-        elapsed_seconds=client.elapsed_seconds,
+        elapsed_seconds=elapsed,
         status=CommentStatus.PENDING,
         reasons=[],
         scores={},
         created_at=now,
+        author_token_hash=author_token_hash,
     )
     session.add(comment)
     session.flush()
@@ -117,9 +219,9 @@ def submit_comment(
         link_hosts=tuple(sanitize.link_hosts(html)),
         is_reply=parent is not None,
         honeypot_filled=draft.honeypot_filled,
-        elapsed_seconds=client.elapsed_seconds,
+        elapsed_seconds=elapsed,
     )
-    early = pipeline.screen(submission, pipeline.Context(), deps.rules)
+    early = pipeline.screen(submission, pipeline.Context(exact_duplicate=duplicate), deps.rules)
     if early is not None:
         record_machine_decision(session, deps, comment, early)
         return comment
@@ -139,9 +241,9 @@ def submit_comment(
 DUPLICATE_WINDOW = dt.timedelta(days=1)
 
 
-def _refuse_exact_duplicate(
+def _is_exact_duplicate(
     session: Session, article: Article, author: str, text: str, now: dt.datetime
-) -> None:
+) -> bool:
     same = session.scalar(
         sa.select(Comment.id)
         .where(
@@ -153,8 +255,14 @@ def _refuse_exact_duplicate(
         )
         .limit(1)
     )
-    if same is not None:
-        raise DuplicateComment(article.key)
+    return same is not None
+
+
+def _spend_form_token(session: Session, token: FormToken, now: dt.datetime) -> float | None:
+    """Seconds since the form was shown, or ``None`` if this token was already used."""
+    if not intake_ledger.spend(session, "form", token.nonce, expires_at=token.expires_at):
+        return None
+    return max(0.0, (now - token.issued_at).total_seconds())
 
 
 def _parent(
@@ -231,7 +339,7 @@ def public_thread(
         start = positions[after] + 1
     page = roots[start : start + limit]
     more = start + limit < len(roots)
-    next_cursor = _encode_cursor(page[-1].comment.id) if more and page else None
+    next_cursor = encode_cursor(page[-1].comment.id) if more and page else None
     return ThreadPage(article, len(rows), page, next_cursor)
 
 
@@ -248,7 +356,8 @@ def _build_tree(rows: Sequence[Comment], *, newest_first: bool) -> list[ThreadNo
     return roots
 
 
-def _encode_cursor(comment_id: int) -> str:
+def encode_cursor(comment_id: int) -> str:
+    """The opaque cursor of the page that follows ``comment_id``."""
     raw = json.dumps({"after": comment_id}).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from moderation import jobs
 from moderation import tasks
 from moderation.services import checks
+from moderation.services import intake_ledger
 from moderation.services.ports import Deps
 
 logger = logging.getLogger(__name__)
@@ -58,5 +59,7 @@ def sweep_outbox(session: Session, deps: Deps, limit: int = 500) -> int:
         message.available_at = now + jobs.retry_delay(message.attempts, base, MAX_REPUBLISH_DELAY)
         jobs.publish_later(session, deps.publisher, message)
         republished += 1
+    # Spent single-use tokens are kept only until they expire: one indexed delete.
+    intake_ledger.purge_expired(session, now)
     session.flush()
     return republished

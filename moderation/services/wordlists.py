@@ -15,12 +15,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from moderation import pipeline
+from moderation.config import IpStorage
 from moderation.config import Settings
 from moderation.errors import FieldError
 from moderation.errors import ValidationFailed
 from moderation.models import BlockRule
 from moderation.models import WordListEntry
 from moderation.pipeline import wordlists as compiled_lists
+from moderation.services.privacy import TRUNCATED_PREFIX
 
 
 def wordlist_version(session: Session) -> str:
@@ -79,6 +81,7 @@ def rules_for(
         max_ip_recent=settings.flood_max_per_network,
         campaign_min_similar=settings.campaign_min_similar,
         min_seconds=settings.min_seconds_to_write,
+        newsroom_names=settings.newsroom_names,
     )
 
 
@@ -123,6 +126,16 @@ def words(session: Session) -> Sequence[WordListEntry]:
     return session.scalars(sa.select(WordListEntry).order_by(WordListEntry.term)).all()
 
 
+def _refuse_unmatchable(kind: pipeline.BlockKind, value: str, ip_storage: IpStorage) -> None:
+    if ip_storage is IpStorage.NONE:
+        raise ValidationFailed([FieldError("kind", "ip_rule_not_kept")])
+    if ip_storage is IpStorage.TRUNCATED:
+        network = ipaddress.ip_network(value, strict=False)
+        kept = TRUNCATED_PREFIX[network.version]
+        if kind is pipeline.BlockKind.IP or network.prefixlen > kept:
+            raise ValidationFailed([FieldError("kind", "ip_rule_truncated", {"prefix": kept})])
+
+
 def add_block(
     session: Session,
     kind: str,
@@ -133,10 +146,17 @@ def add_block(
     note: str,
     actor: str,
     now: dt.datetime,
+    ip_storage: IpStorage,
 ) -> BlockRule:
     """Add a block-list entry (``email`` values must already be keyed hashes).
 
-    :raises ValidationFailed: unknown kind or action, or a malformed address or network.
+    Address rules are compared with what ``ip_storage`` keeps of each comment's address,
+    so an entry that could never match is refused rather than stored to do nothing: an
+    exact address (or a network narrower than /24, /48) when only networks are kept, any
+    address rule when none is.
+
+    :raises ValidationFailed: unknown kind or action, a malformed address or network, or
+        an address rule the privacy setting makes useless.
     """
     try:
         entry = pipeline.BlockEntry(kind=kind, value=value.strip().lower(), action=action)  # type: ignore[arg-type]
@@ -147,6 +167,7 @@ def add_block(
             ipaddress.ip_network(entry.value, strict=False)
         except ValueError:
             raise ValidationFailed([FieldError("value", "invalid_value")]) from None
+        _refuse_unmatchable(entry.kind, entry.value, ip_storage)
     row = BlockRule(
         kind=entry.kind.value,
         value=entry.value,

@@ -8,6 +8,7 @@ from flask_babel import Babel
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from moderation import urls
 from moderation.config import Settings
 from moderation.web import api
 from moderation.web import embed
@@ -19,6 +20,7 @@ from moderation.web.cors import add_cors_headers
 from moderation.web.errors import register_error_handlers
 from moderation.web.i18n import FIELD_LABELS
 from moderation.web.i18n import select_locale
+from moderation.web.origin import refuse_cross_site
 from moderation.web.ratelimit import RateLimiter
 from moderation.web.transaction import commit_or_roll_back
 from moderation.web.workspace import init_workspace
@@ -37,8 +39,10 @@ def register_web(app: Flask, settings: Settings) -> None:
     app.jinja_env.globals["field_label"] = lambda name: str(FIELD_LABELS.get(name, name))
     # Websites are validated at intake; the templates check again before making a link.
     app.jinja_env.tests["web_url"] = is_web_url
+    # Before every blueprint's own checks (the workspace's CSRF, the API's token).
+    app.before_request(refuse_cross_site)
     app.extensions["moderation.ratelimiter"] = RateLimiter(
-        settings.rate_limit, settings.redis_url or "memory://"
+        settings.rate_limit, settings.redis_url or "memory://", settings.secret_key
     )
     app.register_blueprint(api.bp)
     app.register_blueprint(moderation_api.bp)
@@ -59,7 +63,10 @@ def is_web_url(value: object) -> bool:
     if not isinstance(value, str):
         return False
     stripped = "".join(ch for ch in value if ch > " ").lower()
-    return stripped.startswith(("http://", "https://")) and stripped == value.lower()
+    if not (stripped.startswith(("http://", "https://")) and stripped == value.lower()):
+        return False
+    # And a browser must read a host into it ("https://" or "http://[" lead nowhere).
+    return urls.web_url(value) is not None
 
 
 def _security_headers(response: Response) -> Response:

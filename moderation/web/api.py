@@ -23,8 +23,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from moderation.db import db
 from moderation.errors import FieldError
 from moderation.errors import ValidationFailed
-from moderation.models import Article
-from moderation.models import Comment
+from moderation.services import comment_views
 from moderation.services import comments as comment_service
 from moderation.services import reports as report_service
 from moderation.services.ports import Deps
@@ -32,8 +31,11 @@ from moderation.services.privacy import reporter_hash
 from moderation.validation import parse_submission
 from moderation.web import serializers
 from moderation.web.errors import problem
+from moderation.web.intake import AUTHOR_TOKEN_HEADER
+from moderation.web.intake import HANDOFF_HEADER
 from moderation.web.intake import client_info
 from moderation.web.intake import limits
+from moderation.web.intake import render_token
 from moderation.web.ratelimit import RateLimiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -60,21 +62,22 @@ def post_comment(article_key: str) -> Response:
         return limited
     data = _submission_data()
     draft = parse_submission(data, limits(settings))
-    comment = comment_service.submit_comment(
+    receipt = comment_service.accept_comment(
         db.session(),
         deps(),
         draft,
         article_key=article_key,
         article_url=_optional_str(data, "article_url"),
         article_title=_optional_str(data, "article_title"),
-        client=client_info(data),
+        client=client_info(data, article_key),
     )
-    public_id = comment.public_id
-    # Whatever the screen decided, the reader is told "pending": a bot learns nothing.
-    response = current_app.response_class(
-        json.dumps({"id": public_id, "status": "pending"}), status=202, mimetype="application/json"
-    )
+    public_id = receipt.public_id
+    # Whatever became of it (screened out, an exact repost, a filled honeypot), the
+    # reader is told "pending" in the same shape: a bot or a prober learns nothing.
+    body = {"id": public_id, "status": "pending", "author_token": receipt.author_token}
+    response = current_app.response_class(json.dumps(body), status=202, mimetype="application/json")
     response.headers["Location"] = url_for("api.get_comment", public_id=public_id)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -183,30 +186,45 @@ def _count_key(article_key: str, generation: str) -> str:
 
 @bp.get("/comments/<public_id>")
 def get_comment(public_id: str) -> Response:
-    """One comment and its moderation status, for whoever holds its unguessable id."""
-    comment = comment_service.get_comment(db.session(), public_id)
-    article = db.session.get_one(Article, comment.article_id)
-    parent = _parent_public_id(comment)
+    """One approved comment, or the author's own comment whatever its status.
+
+    A comment that is not approved is found only with its author token (or a hand-off,
+    spent by this request): for anyone else it is a 404, like an unknown id.
+    """
+    view = comment_views.comment_for_reader(
+        db.session(),
+        deps(),
+        public_id,
+        author_token=request.headers.get(AUTHOR_TOKEN_HEADER),
+        handoff=request.headers.get(HANDOFF_HEADER),
+    )
+    # A spent hand-off must stay spent.
+    db.session.commit()
     response = current_app.response_class(
-        json.dumps(serializers.comment_status(comment, article, parent)),
-        mimetype="application/json",
+        json.dumps(serializers.comment_status(view)), mimetype="application/json"
     )
     response.headers["Cache-Control"] = "no-store"
+    response.vary.add(AUTHOR_TOKEN_HEADER)
+    response.vary.add(HANDOFF_HEADER)
     return response
 
 
-def _parent_public_id(comment: Comment) -> str | None:
-    if comment.parent_id is None:
-        return None
-    parent = db.session.get(Comment, comment.parent_id)
-    return parent.public_id if parent else None
+@bp.get("/articles/<path:article_key>/form-token")
+def form_token(article_key: str) -> Response:
+    """A single-use form token for one article: the time its comment form was shown."""
+    response = current_app.response_class(
+        json.dumps({"render_token": render_token(article_key)}), mimetype="application/json"
+    )
+    # The token carries the time and works once: never from a cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def rate_limited(scope: str) -> Response | None:
     """A 429 problem if this client exceeded the write limit for ``scope``."""
     if not limiter().enabled:
         return None
-    wait = limiter().hit(scope, request.remote_addr or "unknown")
+    wait = limiter().hit(scope, request.remote_addr)
     if wait is None:
         return None
     return problem(
@@ -232,7 +250,7 @@ def report_comment(public_id: str) -> Response:
         deps(),
         public_id,
         reason if isinstance(reason, str) else "",
-        reporter_hash(deps().settings.secret_key, request.remote_addr, request.user_agent.string),
+        reporter_hash(deps().settings.secret_key, request.remote_addr),
     )
     return current_app.response_class(
         json.dumps({"status": "recorded"}), status=202, mimetype="application/json"

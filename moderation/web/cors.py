@@ -14,7 +14,8 @@ from flask import request
 from moderation.config import Settings
 from moderation.services.articles import host_allowed
 
-ALLOWED_HEADERS = "Content-Type, Accept-Language"
+#: Request headers the widget sends: its proof of authorship too (``web.intake``).
+ALLOWED_HEADERS = "Content-Type, Accept-Language, Moderation-Author-Token, Moderation-Handoff"
 
 
 def add_cors_headers(response: Response) -> Response:

@@ -8,6 +8,7 @@ next to its field and everything typed kept. It may be framed only by the config
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 from urllib.parse import urlencode
 from urllib.parse import urlsplit
@@ -26,13 +27,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
+from moderation import urls
 from moderation.db import db
 from moderation.errors import ArticleClosed
 from moderation.errors import ArticleNotFound
-from moderation.errors import DuplicateComment
 from moderation.errors import ValidationFailed
 from moderation.models import Article
 from moderation.services import articles as article_service
+from moderation.services import comment_views
 from moderation.services import comments as comment_service
 from moderation.services import reports as report_service
 from moderation.services.ports import Deps
@@ -43,6 +45,7 @@ from moderation.web.api import rate_limited
 from moderation.web.cors import frame_ancestors
 from moderation.web.i18n import field_message
 from moderation.web.i18n import widget_messages
+from moderation.web.intake import HANDOFF_PARAMETER
 from moderation.web.intake import RENDER_TOKEN_FIELD
 from moderation.web.intake import client_info
 from moderation.web.intake import limits
@@ -52,7 +55,7 @@ bp = Blueprint("embed", __name__)
 
 #: WordPress's comment form field names, mapped onto ours.
 WORDPRESS_FIELDS = {"author": "author_name", "email": "email", "url": "website", "comment": "body"}
-PAGE_LIMIT = 100
+SORTS = ("oldest", "newest")
 
 
 def _deps() -> Deps:
@@ -70,18 +73,19 @@ def embed_script() -> BaseResponse:
 
 @bp.get("/api/v1/embed/messages")
 def messages() -> Response:
-    """The widget's strings in the reader's language, its settings and a render token."""
+    """The widget's strings in the reader's language and its settings.
+
+    The form token is per article and single-use: ``/api/v1/articles/<key>/form-token``.
+    """
     settings = _deps().settings
     body = {
         "lang": str(get_locale() or settings.default_locale),
         "max_depth": settings.max_depth,
         "page_size": settings.page_size,
         "honeypot_field": HONEYPOT_FIELD,
-        "render_token": render_token(),
         "messages": widget_messages(),
     }
     response = current_app.response_class(json.dumps(body), mimetype="application/json")
-    # The token carries the time: never serve it from a cache.
     response.headers["Cache-Control"] = "no-store"
     response.vary.add("Accept-Language")
     return response
@@ -94,18 +98,14 @@ def _render_page(
     values: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
+    sort = request.args.get("sort", "oldest")
+    sort = sort if sort in SORTS else "oldest"
     try:
-        page = comment_service.public_thread(
-            db.session(),
-            article_key,
-            sort=request.args.get("sort", "oldest")
-            if request.args.get("sort") in ("oldest", "newest")
-            else "oldest",
-            cursor=None,
-            limit=PAGE_LIMIT,
+        page, earlier, later = _thread(
+            article_key, sort, request.args.get("cursor") or None, request.args.get("back") == "1"
         )
     except ArticleNotFound:
-        page = None
+        page, earlier, later = None, False, False
     reply_to = None
     reply_id = (values or {}).get("parent_id") or request.args.get("reply_to")
     if page is not None and reply_id:
@@ -119,9 +119,13 @@ def _render_page(
         posted=request.args.get("posted"),
         reported=request.args.get("reported"),
         reply_to=reply_to,
+        sort=sort,
+        sorts=SORTS,
+        back_cursor=_cursor_of(page, 0) if earlier else None,
+        forward_cursor=_cursor_of(page, -1) if later else None,
         honeypot_field=HONEYPOT_FIELD,
         render_token_field=RENDER_TOKEN_FIELD,
-        render_token=render_token(),
+        render_token=render_token(article_key),
         lang=str(get_locale() or "fr"),
         report_reasons=[
             ("spam", "report_spam"),
@@ -137,6 +141,41 @@ def _render_page(
         f"base-uri 'none'; {frame_ancestors(_deps().settings)}"
     )
     return response
+
+
+def _thread(
+    article_key: str, sort: str, cursor: str | None, back: bool
+) -> tuple[comment_service.ThreadPage, bool, bool]:
+    """One page of the thread for the no-JavaScript page, on the API's cursors, and
+    whether there are comments before it and after it (in the order shown).
+
+    A cursor says "after this comment"; the page before it is the page after it in the
+    other order, read backwards, so paging back needs no cursor of another kind.
+    """
+    limit = _deps().settings.page_size
+    session = db.session()
+    try:
+        if back and cursor:
+            other = "newest" if sort == "oldest" else "oldest"
+            page = comment_service.public_thread(
+                session, article_key, sort=other, cursor=cursor, limit=limit
+            )
+            nodes = list(reversed(page.nodes))
+            return dataclasses.replace(page, nodes=nodes), page.next_cursor is not None, True
+        page = comment_service.public_thread(
+            session, article_key, sort=sort, cursor=cursor, limit=limit
+        )
+        return page, cursor is not None, page.next_cursor is not None
+    except ValueError:
+        # A cursor made by hand: the first page, rather than an error page.
+        page = comment_service.public_thread(session, article_key, sort=sort, limit=limit)
+        return page, False, page.next_cursor is not None
+
+
+def _cursor_of(page: comment_service.ThreadPage | None, index: int) -> str | None:
+    if page is None or not page.nodes:
+        return None
+    return comment_service.encode_cursor(page.nodes[index].comment.id)
 
 
 def _find(nodes: list[comment_service.ThreadNode], public_id: str) -> Any:
@@ -163,17 +202,18 @@ def post_from_page(article_key: str) -> BaseResponse:
         return limited
     values = request.form.to_dict()
     try:
-        comment = _submit(article_key, values)
+        receipt = _submit(article_key, values)
     except ValidationFailed as exc:
         db.session.rollback()
         errors = {e.field: field_message(e.code, e.params) for e in exc.errors}
         return _render_page(article_key, errors=errors, values=values, status=422)
-    except (ArticleNotFound, ArticleClosed, DuplicateComment) as exc:
+    except (ArticleNotFound, ArticleClosed) as exc:
         # A page, not a JSON problem: say it above the form and keep what was typed.
         db.session.rollback()
         status, message = _page_refusal(exc)
         return _render_page(article_key, errors={"_form": message}, values=values, status=status)
-    public_id = comment.public_id
+    # An exact repost or a filled honeypot comes back exactly like an accepted comment.
+    public_id = receipt.public_id
     target = url_for(
         "embed.thread_page",
         article_key=article_key,
@@ -187,21 +227,19 @@ def post_from_page(article_key: str) -> BaseResponse:
 def _page_refusal(exc: Exception) -> tuple[int, str]:
     if isinstance(exc, ArticleClosed):
         return 403, _("Comments are closed for this article.")
-    if isinstance(exc, DuplicateComment):
-        return 409, _("You have already posted this comment.")
     return 404, _("This article is unknown.")
 
 
-def _submit(article_key: str, values: dict[str, str]) -> Any:
+def _submit(article_key: str, values: dict[str, str]) -> comment_service.Receipt:
     draft = parse_submission(values, limits(_deps().settings))
-    return comment_service.submit_comment(
+    return comment_service.accept_comment(
         db.session(),
         _deps(),
         draft,
         article_key=article_key,
         article_url=values.get("article_url", "")[:2000],
         article_title=values.get("article_title", "")[:500],
-        client=client_info(values),
+        client=client_info(values, article_key),
     )
 
 
@@ -218,7 +256,7 @@ def report_from_page(public_id: str) -> BaseResponse:
         _deps(),
         public_id,
         request.form.get("reason", ""),
-        reporter_hash(_deps().settings.secret_key, request.remote_addr, request.user_agent.string),
+        reporter_hash(_deps().settings.secret_key, request.remote_addr),
     )
     target = url_for(
         "embed.thread_page",
@@ -235,8 +273,9 @@ def wordpress_form() -> BaseResponse:
     """Accept a WordPress theme's comment form as it is, then send the reader back.
 
     ``comment_post_ID`` is the article key. The reader returns to ``redirect_to`` or the
-    ``Referer``, only if it is on a configured site, with ``moderation_comment=<id>`` so
-    the widget on that page can show the pending message.
+    ``Referer``, only if it is on a configured site, with a short-lived single-use
+    hand-off (``moderation_handoff=<id>.<proof>``) so the widget on that page can show
+    the reader their comment while it waits; the widget never stores it.
     """
     form = request.form
     limited = rate_limited("comment")
@@ -253,13 +292,14 @@ def wordpress_form() -> BaseResponse:
     try:
         if not article_key:
             raise ArticleNotFound(article_key)
-        comment = _submit(article_key, values)
+        receipt = _submit(article_key, values)
     except ValidationFailed as exc:
         db.session.rollback()
         errors = [(e.field, field_message(e.code, e.params)) for e in exc.errors]
         html = render_template("embed/form_errors.html", errors=errors, back=back)
         return current_app.response_class(html, status=422, mimetype="text/html")
-    public_id = comment.public_id
+    public_id = receipt.public_id
+    handoff = comment_views.handoff_for(_deps(), receipt)
     if back is None:
         return redirect(
             url_for(
@@ -267,19 +307,19 @@ def wordpress_form() -> BaseResponse:
             ),
             code=303,
         )
-    return redirect(_with_query(back, moderation_comment=public_id), code=303)
+    if handoff is None:
+        return redirect(_with_query(back), code=303)
+    return redirect(_with_query(back, **{HANDOFF_PARAMETER: f"{public_id}.{handoff}"}), code=303)
 
 
 def _safe_return_url(candidate: str | None) -> str | None:
     """``candidate`` if it is an http(s) address on a configured site (no open redirect)."""
-    if not candidate:
+    # Read as the browser will follow it: "https://evil.example\\@www.journal.example/"
+    # leads to evil.example, and the address handed back is the browser's own reading.
+    address = urls.web_url(candidate)
+    if address is None or not article_service.host_allowed(address, _deps().settings.allowed_sites):
         return None
-    parts = urlsplit(candidate)
-    if parts.scheme not in ("http", "https"):
-        return None
-    if not article_service.host_allowed(candidate, _deps().settings.allowed_sites):
-        return None
-    return candidate
+    return address
 
 
 def _with_query(url: str, **params: str) -> str:

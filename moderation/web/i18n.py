@@ -66,6 +66,10 @@ FIELD_MESSAGES: dict[str, LazyString] = {
     "event_types_slack": _l(
         "A Slack endpoint can receive only held and reported comments, surges and tests."
     ),
+    "ip_rule_truncated": _l(
+        "Only the /%(prefix)s network of each address is kept: block the network instead."
+    ),
+    "ip_rule_not_kept": _l("No address is kept (privacy setting): address rules cannot apply."),
 }
 
 #: The comment count heading, singular and plural (extracted from the page templates).
@@ -91,6 +95,9 @@ WIDGET_MESSAGES: dict[str, LazyString] = {
     "approved_notice": _l("Your comment has been published."),
     "rejected_notice": _l("Your comment was not published."),
     "reply": _l("Reply"),
+    "reply_to_removed": _l("In reply to a comment that was removed"),
+    "older_comments": _l("Older comments"),
+    "newer_comments": _l("Newer comments"),
     "report": _l("Report"),
     "report_title": _l("Why are you reporting this comment?"),
     "report_spam": _l("Spam or advertising"),

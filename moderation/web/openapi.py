@@ -70,15 +70,26 @@ SCHEMAS: dict[str, Any] = {
             "parent_id": {"type": "string"},
             "article_url": {"type": "string"},
             "article_title": {"type": "string"},
-            "render_token": {"type": "string", "description": "From /api/v1/embed/messages."},
+            "render_token": {
+                "type": "string",
+                "description": "From /api/v1/articles/{article_key}/form-token (single-use).",
+            },
             "company": {"type": "string", "description": "Honeypot: must stay empty."},
         },
     },
     "Accepted": {
         "type": "object",
-        "required": ["id", "status"],
+        "required": ["id", "status", "author_token"],
         "additionalProperties": False,
-        "properties": {"id": {"type": "string"}, "status": {"const": "pending"}},
+        "properties": {
+            "id": {"type": "string"},
+            "status": {"const": "pending"},
+            "author_token": {
+                "type": "string",
+                "description": "Shown once: send it as Moderation-Author-Token to read the "
+                "comment while it is not public.",
+            },
+        },
     },
     "PublicComment": {
         "type": "object",
@@ -86,6 +97,7 @@ SCHEMAS: dict[str, Any] = {
         "required": [
             "id",
             "parent_id",
+            "parent_removed",
             "author_name",
             "website",
             "html",
@@ -96,6 +108,10 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "id": {"type": "string"},
             "parent_id": _NULLABLE_STR,
+            "parent_removed": {
+                "type": "boolean",
+                "description": "A reply to a comment that is not public (never named).",
+            },
             "author_name": {"type": "string"},
             "website": _NULLABLE_STR,
             "html": {"type": "string", "description": "Sanitized HTML, safe to insert."},
@@ -135,6 +151,7 @@ SCHEMAS: dict[str, Any] = {
             "id",
             "article",
             "parent_id",
+            "parent_removed",
             "author_name",
             "website",
             "html",
@@ -146,6 +163,7 @@ SCHEMAS: dict[str, Any] = {
             "id": {"type": "string"},
             "article": {"type": "string"},
             "parent_id": _NULLABLE_STR,
+            "parent_removed": {"type": "boolean"},
             "author_name": {"type": "string"},
             "website": _NULLABLE_STR,
             "html": {"type": "string"},
@@ -250,7 +268,6 @@ SCHEMAS: dict[str, Any] = {
             "max_depth",
             "page_size",
             "honeypot_field",
-            "render_token",
             "messages",
         ],
         "properties": {
@@ -258,7 +275,6 @@ SCHEMAS: dict[str, Any] = {
             "max_depth": {"type": "integer"},
             "page_size": {"type": "integer"},
             "honeypot_field": {"type": "string"},
-            "render_token": {"type": "string"},
             "messages": {"type": "object", "additionalProperties": {"type": "string"}},
         },
     },
@@ -325,13 +341,44 @@ PATHS: dict[str, Any] = {
             },
         },
     },
+    "/api/v1/articles/{article_key}/form-token": {
+        "get": {
+            "summary": "A single-use form token for one article (when the form was shown)",
+            "parameters": [_KEY],
+            "responses": {
+                "200": _json_response(
+                    "The token",
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["render_token"],
+                        "properties": {"render_token": {"type": "string"}},
+                    },
+                )
+            },
+        }
+    },
     "/api/v1/comments/{public_id}": {
         "get": {
-            "summary": "One comment and its moderation status",
-            "parameters": [_ID],
+            "summary": "An approved comment, or the author's own comment and its status",
+            "parameters": [
+                _ID,
+                {
+                    "name": "Moderation-Author-Token",
+                    "in": "header",
+                    "schema": {"type": "string"},
+                    "description": "The author token intake returned.",
+                },
+                {
+                    "name": "Moderation-Handoff",
+                    "in": "header",
+                    "schema": {"type": "string"},
+                    "description": "A hand-off from the form endpoint's redirect (single-use).",
+                },
+            ],
             "responses": {
                 "200": _json_response("The comment", _ref("CommentStatus")),
-                "404": _problem_response("Unknown comment"),
+                "404": _problem_response("Unknown comment, or not public and not yours"),
             },
         }
     },

@@ -1,7 +1,9 @@
 """Per-client rate limits for writes, on shared storage (Redis) so every web process agrees.
 
 Fails open: if the storage is unreachable the request goes through (a broken limiter must
-not turn into a broken comment form); the outage is logged.
+not turn into a broken comment form); the outage is logged. Clients are counted by IPv4
+address or IPv6 /64, under a keyed hash (``services.privacy.rate_limit_key``): the
+storage never holds an address.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
+from moderation.services.privacy import rate_limit_key
+
 logger = logging.getLogger(__name__)
 
 
 class RateLimiter:
-    def __init__(self, spec: str, storage_uri: str) -> None:
+    def __init__(self, spec: str, storage_uri: str, secret: str) -> None:
+        self._secret = secret
         self._limits = parse_many(spec) if spec.strip() else []
         options = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
         storage = storage_from_string(
@@ -30,8 +35,9 @@ class RateLimiter:
     def enabled(self) -> bool:
         return bool(self._limits)
 
-    def hit(self, scope: str, client: str) -> int | None:
-        """Count one request; return the seconds to wait if a limit is exceeded."""
+    def hit(self, scope: str, ip: str | None) -> int | None:
+        """Count one request from ``ip``; return the seconds to wait if a limit is exceeded."""
+        client = rate_limit_key(self._secret, ip)
         try:
             for limit in self._limits:
                 if not self._limiter.hit(limit, scope, client):

@@ -7,10 +7,12 @@ from typing import Any
 
 from moderation.models import Article
 from moderation.models import Comment
+from moderation.models import CommentStatus
 from moderation.models import ModerationDecision
 from moderation.models import WebhookAttempt
 from moderation.models import WebhookDelivery
 from moderation.models import WebhookEndpoint
+from moderation.services.comment_views import ReaderView
 from moderation.services.comments import ThreadNode
 from moderation.services.comments import ThreadPage
 from moderation.services.queue import QueueItem
@@ -27,6 +29,9 @@ def public_comment(node: ThreadNode, parent_public_id: str | None) -> dict[str, 
     return {
         "id": comment.public_id,
         "parent_id": parent_public_id,
+        # Only a reply whose parent is not public sits at the top level with a parent:
+        # it is shown as a reply to a removed comment, without naming that comment.
+        "parent_removed": parent_public_id is None and comment.parent_id is not None,
         "author_name": comment.author_name,
         "website": comment.website,
         "html": comment.body_html,
@@ -55,10 +60,22 @@ def thread_page(page: ThreadPage, sort: str) -> dict[str, Any]:
     }
 
 
-def comment_status(
+def comment_status(view: ReaderView) -> dict[str, Any]:
+    """One comment as this reader may see it (the public one, or the author's own)."""
+    return {
+        **_comment_fields(view.comment, view.article, view.parent_public_id),
+        "status": view.status.value,
+        "parent_removed": view.parent_removed,
+        # A silent refusal still reads "pending": not decided, as far as anyone can tell.
+        "decided_at": None
+        if view.status is CommentStatus.PENDING
+        else timestamp(view.comment.decided_at),
+    }
+
+
+def _comment_fields(
     comment: Comment, article: Article, parent_public_id: str | None
 ) -> dict[str, Any]:
-    """What the holder of a comment's id may see: its public fields and its status."""
     return {
         "id": comment.public_id,
         "article": article.key,
@@ -78,7 +95,7 @@ def moderator_item(item: QueueItem) -> dict[str, Any]:
     comment, history = item.comment, item.history
     parent_id = item.parent.public_id if item.parent is not None else None
     return {
-        **comment_status(comment, item.article, parent_id),
+        **_comment_fields(comment, item.article, parent_id),
         "email": comment.email,
         "body_text": comment.body_text,
         "ip": comment.ip,

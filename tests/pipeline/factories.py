@@ -16,6 +16,8 @@ def sub(text: str = "Bonjour", **fields: object) -> Submission:
         "author_name": "A",
         "email_hash": "h",
         "article_key": "a1",
+        # A genuine form token shown two minutes earlier, as for a person.
+        "elapsed_seconds": 120.0,
     }
     values.update(fields)
     return Submission(**values)  # type: ignore[arg-type]

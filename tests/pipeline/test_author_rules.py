@@ -16,6 +16,7 @@ from moderation.pipeline import Verdict
 from moderation.pipeline.author_rules import BlockListRule
 from moderation.pipeline.author_rules import CampaignRule
 from moderation.pipeline.author_rules import FloodRule
+from moderation.pipeline.author_rules import NewsroomNameRule
 from moderation.pipeline.author_rules import ReputationRule
 from moderation.pipeline.author_rules import domain_in
 from moderation.pipeline.rules import LinkRule
@@ -305,3 +306,54 @@ def test_campaign_reuses_the_campaign_most_similar_comments_belong_to() -> None:
 )
 def test_no_campaign(text: str, context: Context) -> None:
     assert CampaignRule().check(sub(text, article_key="a1", email_hash="h"), context) is None
+
+
+NEWSROOM = NewsroomNameRule(names=("La Rédaction", "Modérateur", "Le Journal du Soir"))
+
+
+@pytest.mark.parametrize(
+    ("name", "listed"),
+    [
+        ("La Rédaction", "La Rédaction"),
+        ("LA REDACTION", "La Rédaction"),
+        ("la rédaction ", "La Rédaction"),
+        ("LaRédaction", "La Rédaction"),
+        ("Marie, de la Rédaction", "La Rédaction"),
+        ("Modérateur", "Modérateur"),
+        ("M0dérateur", "Modérateur"),  # leetspeak
+        ("Моdérateur", "Modérateur"),  # Cyrillic М and о
+        ("Le journal du soir", "Le Journal du Soir"),
+        ("le-journal-du-soir", "Le Journal du Soir"),
+    ],
+)
+def test_newsroom_name_holds_names_posing_as_the_newsroom(name: str, listed: str) -> None:
+    signal = NEWSROOM.check(sub(author_name=name), Context())
+    assert signal is not None
+    assert (signal.verdict, signal.code, signal.params) == (
+        Verdict.HOLD,
+        "newsroom_name",
+        {"name": listed},
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["Camille Dupont", "Rédactrice en herbe", "Journal intime", "Le Soir", "Modérément"]
+)
+def test_newsroom_name_leaves_ordinary_names_alone(name: str) -> None:
+    assert NEWSROOM.check(sub(author_name=name), Context()) is None
+
+
+def test_newsroom_name_is_not_waived_for_trusted_authors() -> None:
+    from moderation.pipeline import Policy
+    from moderation.pipeline import default_rules
+    from moderation.pipeline import moderate
+
+    rules = default_rules(newsroom_names=("La Rédaction",))
+    decision = moderate(
+        sub("Merci à tous pour vos messages.", author_name="La Rédaction"),
+        Context(author_approved_count=50),
+        rules,
+        Policy(),
+    )
+    assert decision.trusted
+    assert decision.verdict is Verdict.HOLD

@@ -206,7 +206,9 @@ def test_policy_stays_hashable() -> None:
 WORDS = compile_wordlist(
     [WordEntry("connard", "reject"), WordEntry("ordure", "hold"), WordEntry("merde", "flag")], "v1"
 )
-RULES = default_rules(wordlist=WORDS, blocked_domains=("casino.example",))
+RULES = default_rules(
+    wordlist=WORDS, blocked_domains=("casino.example",), newsroom_names=("La Rédaction",)
+)
 CAMPAIGN = (
     "Gagnez un iPhone gratuit en cliquant sur le lien de mon profil, offre limitée aujourd'hui"
 )
@@ -261,6 +263,9 @@ SCENARIOS: list[tuple[dict[str, object], Context, list[Score]]] = [
     ({}, Context(author_approved_count=9), []),
     ({}, Context(author_recent_rejected=4, author_recent_total=4), []),
     ({"elapsed_seconds": 0.5}, Context(), []),
+    ({"elapsed_seconds": None}, Context(), []),
+    ({"author_name": "La Rédaction"}, Context(), []),
+    ({}, Context(exact_duplicate=True), []),
     ({"text": "JE NE SUIS PAS DU TOUT D'ACCORD AVEC CET ARTICLE MENSONGER"}, Context(), []),
     ({"text": "!!!!!!!!!!!!!!!!!!!!!!!!"}, Context(), []),
     ({"text": "qsdfghjklm"}, Context(), []),

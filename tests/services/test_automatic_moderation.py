@@ -114,6 +114,24 @@ def test_language_not_accepted_is_held(rig: Rig) -> None:
     assert "language_not_accepted" in codes(comment)
 
 
+def test_author_name_posing_as_the_newsroom_is_held(rig: Rig) -> None:
+    text = "Je trouve que le conseil municipal a bien fait de voter ce budget pour les écoles."
+    comment = rig.post_and_decide(text, name="La rédaction")
+    assert comment.status is CommentStatus.HELD
+    assert codes(comment) == ["newsroom_name"]
+    ordinary = rig.post_and_decide(text + " Vraiment.", name="Camille")
+    assert ordinary.status is CommentStatus.APPROVED
+
+
+def test_comment_without_a_usable_form_token_is_held(rig: Rig) -> None:
+    comment = rig.post_and_decide(
+        "Je trouve que le conseil municipal a bien fait de voter ce budget pour les écoles.",
+        elapsed=None,
+    )
+    assert comment.status is CommentStatus.HELD
+    assert codes(comment) == ["no_form_token"]
+
+
 def test_campaign_across_three_articles_is_spam_and_linked(rig: Rig) -> None:
     first = [
         rig.post_and_decide(CAMPAIGN_TEXT, email=f"bot{i}@example.org", article=f"a{i + 1}")
@@ -227,6 +245,7 @@ def test_word_list_entries_apply_at_the_next_check(rig: Rig) -> None:
         article_key=None,
         actor="test",
         now=rig.clock.now(),
+        ip_storage=rig.deps.settings.ip_storage,
     )
     db.session.commit()
     comment = rig.post_and_decide(
@@ -249,6 +268,7 @@ def test_block_rules_by_email_and_network(rig: Rig) -> None:
         note="",
         actor="test",
         now=rig.clock.now(),
+        ip_storage=rig.deps.settings.ip_storage,
     )
     wordlists.add_block(
         db.session(),
@@ -259,6 +279,7 @@ def test_block_rules_by_email_and_network(rig: Rig) -> None:
         note="",
         actor="test",
         now=rig.clock.now(),
+        ip_storage=rig.deps.settings.ip_storage,
     )
     wordlists.add_block(
         db.session(),
@@ -269,6 +290,7 @@ def test_block_rules_by_email_and_network(rig: Rig) -> None:
         note="expired",
         actor="test",
         now=rig.clock.now(),
+        ip_storage=rig.deps.settings.ip_storage,
     )
     db.session.commit()
     troll = rig.post_and_decide(
@@ -332,6 +354,7 @@ def test_replay_reports_differences_without_changing_data(rig: Rig) -> None:
         article_key=None,
         actor="test",
         now=rig.clock.now(),
+        ip_storage=rig.deps.settings.ip_storage,
     )
     db.session.commit()
     count, changes = explain.replay(db.session(), rig.deps, rig.clock.now() - dt.timedelta(days=1))

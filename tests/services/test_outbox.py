@@ -52,9 +52,13 @@ def rig(settings: Settings, backend) -> Iterator[tuple[Flask, Any, Recording, Fr
     _clean(app, backend)
 
 
+#: A reader who took a minute to write (a form token came with the post).
+PERSON = comments.ClientInfo(elapsed_seconds=60.0)
+
+
 def submit(deps: Any, body: str = "Bonjour à tous") -> int:
     draft = CommentDraft(author_name="Ana", email="ana@example.org", body=body)
-    comment = comments.submit_comment(db.session, deps, draft, article_key="a1")
+    comment = comments.submit_comment(db.session, deps, draft, article_key="a1", client=PERSON)
     comment_id = comment.id
     db.session.commit()
     return comment_id

@@ -55,21 +55,8 @@ def test_widget_messages_come_in_both_languages(client: FlaskClient) -> None:
     assert en["messages"]["be_first"] == "Be the first to comment"
     assert en["lang"] == "en"
     assert fr["honeypot_field"] == "company"
-    assert fr["render_token"]
+    assert "render_token" not in fr  # per article and single-use: see the form-token tests
     assert french.headers["Cache-Control"] == "no-store"
-
-
-def test_render_token_gives_the_time_taken(app: Flask) -> None:
-    from moderation.web.intake import elapsed_since_render
-    from moderation.web.intake import render_token
-
-    with app.test_request_context():
-        token = render_token()
-        elapsed = elapsed_since_render(token)
-        assert elapsed is not None
-        assert 0 <= elapsed < 5
-        assert elapsed_since_render(token[:-2] + "xx") is None
-        assert elapsed_since_render(None) is None
 
 
 def test_page_shows_thread_and_may_be_framed_by_configured_sites(
@@ -190,7 +177,14 @@ def test_wordpress_form_is_accepted_and_sends_the_reader_back(
     assert f"{location.scheme}://{location.netloc}" == ALLOWED_SITE
     query = parse_qs(location.query)
     assert query["utm"] == ["x"]
-    public_id = query["moderation_comment"][0]
+    assert "moderation_comment" not in query  # a bare id proves nothing: a hand-off does
+    public_id, _dot, handoff = query["moderation_handoff"][0].partition(".")
+    # The hand-off shows the reader their own comment once, and only once.
+    url = f"/api/v1/comments/{public_id}"
+    assert client.get(url).status_code == 404
+    shown = client.get(url, headers={"Moderation-Handoff": handoff})
+    assert (shown.status_code, shown.get_json()["status"]) == (200, "pending")
+    assert client.get(url, headers={"Moderation-Handoff": handoff}).status_code == 404
     with app.app_context():
         comment = db.session.scalar(sa.select(Comment).where(Comment.public_id == public_id))
         assert comment is not None
@@ -210,9 +204,8 @@ def test_wordpress_form_never_redirects_elsewhere(app: Flask, client: FlaskClien
         "comment_post_ID": "1234",
         "redirect_to": "https://evil.test/phish",
     }
-    response = client.post(
-        "/wp-comments-post.php", data=form, headers={"Referer": "https://evil.test/x"}
-    )
+    # (A Referer from evil.test would be refused outright: tests/web/test_cross_site.py.)
+    response = client.post("/wp-comments-post.php", data=form)
     assert response.status_code == 303
     assert response.headers["Location"].startswith("/embed/articles/1234?posted=")
 
@@ -290,3 +283,65 @@ def test_no_js_page_names_every_month(
         assert str(local.year) in full
         assert f"{local:%H:%M}" in full
         assert str(local.day) in medium, medium
+
+
+def test_a_list_item_in_a_body_stays_inside_its_comment_on_the_page(
+    app: Flask, client: FlaskClient
+) -> None:
+    import html5lib
+
+    add_article(app)
+    stray = approved(app, client, body="<li>Je déborde</li><li>moi aussi</li>")
+    after = approved(app, client, body="Le commentaire suivant")
+    page = client.get(PAGE.format(key="a1")).get_data(as_text=True)
+    document = html5lib.parse(page, treebuilder="etree", namespaceHTMLElements=False)
+    items = {li.get("id"): li for li in document.iter("li") if li.get("id")}
+    own = "".join(items[f"c-{stray}"].itertext())
+    assert "Je déborde" in own
+    assert "moi aussi" in own
+    # The comments stay siblings in the thread: the body did not close its comment early.
+    thread = next(ol for ol in document.iter("ol") if ol.get("class") == "thread")
+    assert [li.get("id") for li in thread] == [f"c-{stray}", f"c-{after}"]
+
+
+def test_the_no_js_page_pages_through_the_whole_thread_both_ways_in_both_orders(
+    app_with,  # type: ignore[no-untyped-def]
+) -> None:
+    import html5lib
+
+    app = app_with(page_size=2)
+    client = app.test_client()
+    add_article(app)
+    ids = [approved(app, client, body=f"Commentaire numéro {i}") for i in range(5)]
+
+    def shown(url: str) -> tuple[list[str], dict[str, str]]:
+        page = client.get(url)
+        assert page.status_code == 200
+        document = html5lib.parse(
+            page.get_data(as_text=True), treebuilder="etree", namespaceHTMLElements=False
+        )
+        thread = [li.get("id", "")[2:] for li in document.iter("li") if li.get("id")]
+        links = {a.get("rel", ""): a.get("href", "") for a in document.iter("a") if a.get("rel")}
+        return thread, links
+
+    for sort, order in (("oldest", ids), ("newest", ids[::-1])):
+        url = PAGE.format(key="a1") + f"?lang=fr&sort={sort}"
+        seen: list[str] = []
+        pages = 0
+        while url:
+            thread, links = shown(url)
+            seen += thread
+            pages += 1
+            url = links.get("next", "")
+        assert (seen, pages) == (order, 3)
+        # And back again from the last page, on the same cursors.
+        back: list[str] = []
+        url = links["prev"]
+        while url:
+            thread, links = shown(url)
+            back = thread + back
+            url = links.get("prev", "")
+        assert back == order[:4]
+    first_page = client.get(PAGE.format(key="a1") + "?lang=fr&sort=newest").get_data(as_text=True)
+    assert "Commentaires plus anciens" in first_page
+    assert '<option value="newest" selected>' in first_page

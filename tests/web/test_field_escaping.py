@@ -82,6 +82,7 @@ PAGE_TAGS = {
     "link",
     "body",
     "main",
+    "nav",
     "select",
     "option",
     "article",

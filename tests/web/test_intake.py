@@ -10,12 +10,14 @@ from moderation.db import db
 from moderation.models import Article
 from moderation.models import Comment
 from moderation.models import CommentStatus
+from moderation.models import IntakeCounter
 from moderation.models import ModerationDecision
 from moderation.models import OutboxMessage
 from tests.conftest import ALLOWED_SITE
 from tests.conftest import TEST_SECRET
 from tests.helpers import URL
 from tests.helpers import add_article
+from tests.helpers import status_of
 from tests.helpers import valid
 
 
@@ -145,7 +147,8 @@ def test_lookalike_origin_does_not_create_articles(client: FlaskClient) -> None:
         json=valid(),
         headers={"Origin": "https://www.journal.example.evil.test"},
     )
-    assert response.status_code == 404
+    # Refused before anything is looked up: a write from another site (test_cross_site.py).
+    assert response.status_code == 403
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
@@ -214,19 +217,33 @@ def test_spoofed_forwarded_for_does_not_change_the_rate_limit_key(app_with) -> N
     assert codes == [202, 202, 429]
 
 
-def test_honeypot_answers_like_success_and_records_spam(app: Flask, client: FlaskClient) -> None:
+def test_honeypot_answers_like_success_and_stores_nothing_but_a_count(
+    app: Flask, client: FlaskClient
+) -> None:
     add_article(app)
-    response = client.post(URL.format(key="a1"), json=valid(company="ACME SEO"))
-    assert response.status_code == 202
-    assert response.get_json()["status"] == "pending"
+    person = client.post(URL.format(key="a1"), json=valid())
+    bot = client.post(URL.format(key="a1"), json=valid(company="ACME SEO", body="Autre texte"))
+    assert bot.status_code == person.status_code == 202
+    assert set(bot.get_json()) == set(person.get_json()) == {"id", "status", "author_token"}
+    assert bot.get_json()["status"] == "pending"
+    assert len(bot.get_json()["author_token"]) == len(person.get_json()["author_token"])
+    assert len(bot.get_json()["id"]) == len(person.get_json()["id"])
+    assert bot.headers["Location"].endswith(bot.get_json()["id"])
     with app.app_context():
-        comment = db.session.scalar(sa.select(Comment))
-        assert comment is not None
-        assert comment.status is CommentStatus.SPAM
-        assert comment.reasons[0]["rule"] == "honeypot"
-        assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
-        log = db.session.scalars(sa.select(ModerationDecision)).all()
-        assert [(d.actor, d.to_status) for d in log] == [("system", CommentStatus.SPAM)]
+        assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 1  # the person's
+        assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 1
+        assert db.session.scalar(sa.select(sa.func.count(ModerationDecision.id))) == 0
+        counts = db.session.execute(sa.select(IntakeCounter.kind, IntakeCounter.count)).all()
+        assert [tuple(row) for row in counts] == [("honeypot", 1)]
+    # Nor does a trapped post on a new article create the article.
+    client.post(
+        URL.format(key="nouveau"),
+        json=valid(company="x"),
+        headers={"Origin": "https://www.journal.example"},
+    )
+    with app.app_context():
+        assert db.session.scalar(sa.select(Article).where(Article.key == "nouveau")) is None
+        assert db.session.scalar(sa.select(IntakeCounter.count)) == 2
 
 
 def test_reply_must_target_an_approved_comment_of_the_same_article(
@@ -298,17 +315,35 @@ def test_cors_preflight_from_an_allowed_site(client: FlaskClient) -> None:
     assert "Access-Control-Allow-Origin" not in foreign.headers
 
 
-def test_exact_duplicate_by_the_same_author_is_refused_with_409(
+def test_exact_duplicate_is_answered_as_accepted_and_stored_refused(
     app: Flask, client: FlaskClient
 ) -> None:
     add_article(app)
     add_article(app, key="a2")
-    assert client.post(URL.format(key="a1"), json=valid()).status_code == 202
+    first = client.post(URL.format(key="a1"), json=valid())
     again = client.post(URL.format(key="a1"), json=valid(), headers={"Accept-Language": "fr"})
-    assert again.status_code == 409
-    assert again.get_json()["title"] == "Vous avez déjà publié ce commentaire."
-    # Another author, or another article, may say the same thing.
-    assert (
-        client.post(URL.format(key="a1"), json=valid(email="autre@example.org")).status_code == 202
-    )
-    assert client.post(URL.format(key="a2"), json=valid()).status_code == 202
+    # Another address reposting the same text gets the very same kind of answer: nothing
+    # tells a prober which address wrote the published comment.
+    other = client.post(URL.format(key="a1"), json=valid(email="autre@example.org"))
+    for response in (first, again, other):
+        assert response.status_code == 202
+        assert set(response.get_json()) == {"id", "status", "author_token"}
+        assert response.get_json()["status"] == "pending"
+    with app.app_context():
+        rows = {c.public_id: c for c in db.session.scalars(sa.select(Comment))}
+        repost = rows[again.get_json()["id"]]
+        assert repost.status is CommentStatus.REJECTED
+        assert [r["code"] for r in repost.reasons] == ["duplicate_comment"]
+        assert rows[first.get_json()["id"]].status is CommentStatus.PENDING
+        assert rows[other.get_json()["id"]].status is CommentStatus.PENDING
+        # Only the two real comments wait for a check.
+        assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 2
+    # To the reposting author the refusal still reads "pending", undecided.
+    own = client.get(
+        f"/api/v1/comments/{again.get_json()['id']}",
+        headers={"Moderation-Author-Token": again.get_json()["author_token"]},
+    ).get_json()
+    assert (own["status"], own["decided_at"]) == ("pending", None)
+    # Another article may get the same text.
+    elsewhere = client.post(URL.format(key="a2"), json=valid())
+    assert status_of(app, elsewhere.get_json()["id"]) is CommentStatus.PENDING

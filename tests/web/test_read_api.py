@@ -10,6 +10,8 @@ from tests.helpers import URL
 from tests.helpers import add_article
 from tests.helpers import moderator_token
 from tests.helpers import post
+from tests.helpers import post_receipt
+from tests.helpers import read_own
 from tests.helpers import set_status
 
 
@@ -46,6 +48,7 @@ def test_thread_lists_only_approved_comments_threaded(app: Flask, client: FlaskC
     assert set(child) == {
         "id",
         "parent_id",
+        "parent_removed",
         "author_name",
         "website",
         "html",
@@ -137,14 +140,19 @@ def test_counts_for_many_articles_in_one_request(app: Flask, client: FlaskClient
     assert client.get(f"/api/v1/counts?{too_many}").status_code == 422
 
 
-def test_comment_status_follows_the_decision(app: Flask, client: FlaskClient) -> None:
+def test_comment_status_follows_the_decision_for_its_author(
+    app: Flask, client: FlaskClient
+) -> None:
     add_article(app)
-    public_id = post(client)
-    data = client.get(f"/api/v1/comments/{public_id}").get_json()
+    receipt = post_receipt(client)
+    data = read_own(client, receipt)
+    assert data is not None
     assert data["status"] == "pending"
     assert data["decided_at"] is None
     assert "email" not in data
     assert "ip" not in data
-    set_status(app, public_id, CommentStatus.REJECTED)
-    assert client.get(f"/api/v1/comments/{public_id}").get_json()["status"] == "rejected"
+    set_status(app, receipt["id"], CommentStatus.REJECTED)
+    after = read_own(client, receipt)
+    assert after is not None
+    assert after["status"] == "rejected"
     assert client.get("/api/v1/comments/does-not-exist").status_code == 404
