@@ -1,7 +1,7 @@
 """model versions: the site's own trained spam and toxicity models, kept for rollback
 
 Revision ID: 3a8674cf838d
-Revises: 581a01233438
+Revises: e51c43a830ce
 Create Date: 2026-12-02 01:15:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3a8674cf838d'
-down_revision = '581a01233438'
+down_revision = 'e51c43a830ce'
 branch_labels = None
 depends_on = None
 
