@@ -196,7 +196,8 @@ def test_each_queue_receives_only_its_own_tasks(settings: Settings, backend: Bac
     settings = settings.replace(broker_url=broker)
     worker_app = make_celery(settings, flask_app=build_app(settings))
     bindings = {q.name: (q.exchange.name, q.routing_key) for q in worker_app.conf.task_queues}
-    assert bindings == {name: (name, name) for name in ("checks", "maintenance", "webhooks")}
+    queues = ("checks", "maintenance", "webhooks", "training")
+    assert bindings == {name: (name, name) for name in queues}
     # Declare the queues as a worker does, then publish one task of each family with
     # kombu's own routing (the worker's retries and the beat publish this way).
     with worker_app.connection_for_write() as conn:
@@ -204,11 +205,15 @@ def test_each_queue_receives_only_its_own_tasks(settings: Settings, backend: Bac
         for queue in worker_app.conf.task_queues:
             queue(channel).declare()
     try:
-        for name in (tasks.TASK_SWEEP_OUTBOX, tasks.TASK_CLASSIFY_COMMENT):
+        for name in (
+            tasks.TASK_SWEEP_OUTBOX,
+            tasks.TASK_CLASSIFY_COMMENT,
+            tasks.TASK_RETRAIN_MODELS,
+        ):
             worker_app.send_task(name, kwargs={}, queue=tasks.TASK_QUEUES[name])
         CeleryPublisher(settings).publish(tasks.TASK_DELIVER_WEBHOOK, {"delivery_id": 1})
-        lengths = {name: client.llen(name) for name in ("checks", "maintenance", "webhooks")}
-        assert lengths == {"checks": 1, "maintenance": 1, "webhooks": 1}
+        lengths = {name: client.llen(name) for name in queues}
+        assert lengths == {"checks": 1, "maintenance": 1, "webhooks": 1, "training": 1}
     finally:
         client.flushdb()
         client.close()
