@@ -212,14 +212,17 @@ def retrain_from_decisions(
     if current is None:
         return TrainingResult(kind, None, False, None, None, counts, "no_base_model")
     models: dict[str, TextModel] = {}
-    for family, base in current.families.items():
+    for family, model in current.families.items():
         mine = [e for e in train if current.family_of(e.language) == family]
+        # Every decision so far is in ``mine``: an adapted model is adapted again from its
+        # own base, so residual heads never pile up retrain after retrain.
+        base = model.base if model.base is not None else model
         if len({e.label for e in mine}) == 2:
             models[family] = learning.adapt(
                 base, [e.text for e in mine], [e.label for e in mine], encoder
             )
         else:
-            models[family] = base
+            models[family] = model
     version = _version_name(session, kind, "site", now)
     bundle = ModelBundle(kind, version, models, current.languages)
     parent = model_versions.active_rows(session).get(kind)

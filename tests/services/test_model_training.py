@@ -109,6 +109,13 @@ def test_moderators_decisions_move_later_scores_their_way(app: Flask, session) -
     assert after > before
     assert after > 0.5
     assert _spam_score(session, "Le jardin botanique rouvre enfin, bravo") < 0.5
+    # A second retrain starts again from the shipped base: one residual layer, not two.
+    again = training.retrain_from_decisions(session, NOW, "spam", None)
+    assert again.row is not None
+    adapted = model_versions.decode(again.row.weights).families["any"]
+    assert adapted.base is not None
+    assert adapted.base.base is None
+    assert again.row.validation["in_force_version"] == result.row.version
 
 
 def test_a_retrain_waits_for_enough_decisions(app: Flask, session) -> None:  # type: ignore[no-untyped-def]

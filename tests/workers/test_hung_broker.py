@@ -211,11 +211,15 @@ def test_each_queue_receives_only_its_own_tasks(settings: Settings, backend: Bac
         for queue in worker_app.conf.task_queues:
             queue(channel).declare()
     try:
-        for name in (tasks.TASK_SWEEP_OUTBOX, tasks.TASK_CLASSIFY_COMMENT):
+        for name in (
+            tasks.TASK_SWEEP_OUTBOX,
+            tasks.TASK_CLASSIFY_COMMENT,
+            tasks.TASK_RETRAIN_MODELS,
+        ):
             worker_app.send_task(name, kwargs={}, queue=tasks.TASK_QUEUES[name])
         CeleryPublisher(settings).publish(tasks.TASK_DELIVER_WEBHOOK, {"delivery_id": 1})
         lengths = {name: client.llen(name) for name in names}
-        expected = dict.fromkeys(names, 0) | {"checks": 1, "maintenance": 1, "webhooks": 1}
+        expected = dict.fromkeys(names, 0) | {"checks": 1, "maintenance": 1, "webhooks": 1, "training": 1}
         assert lengths == expected
     finally:
         client.flushdb()
