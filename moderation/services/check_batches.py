@@ -4,8 +4,8 @@ Models are much faster on batches, and an outside backend's round trip is better
 A check task never waits for company: it takes its own comment plus whatever other checks
 are already waiting in the outbox (up to ``MODERATION_CHECK_BATCH_SIZE``), so a lone
 comment is decided at once and a burst is scored in batches. On PostgreSQL the comments
-taken are locked with ``SKIP LOCKED``: two workers never score the same comment at once,
-and the tasks of comments already decided in a batch find nothing left to do.
+taken with it are locked with ``SKIP LOCKED``: two workers never score the same comment at
+once, and the tasks of comments already decided in a batch find nothing left to do.
 """
 
 from __future__ import annotations
@@ -38,22 +38,18 @@ def classify_batch(
     :class:`RequiredBackendUnavailable` (the task retries with backoff); on the last
     attempt the comment is held, the reasons saying which check failed.
     """
-    ids = [comment_id, *_waiting(session, deps, comment_id)]
-    rows = session.execute(
-        sa.select(Comment, Article)
-        .join(Article, Article.id == Comment.article_id)
-        .where(Comment.id.in_(ids), Comment.status == CommentStatus.PENDING)
-        .order_by(Comment.id)
-        .with_for_update(of=Comment, skip_locked=True)
-    ).all()
-    pairs = [(comment, article) for comment, article in rows]
-    if comment_id not in {comment.id for comment, _ in pairs}:
-        status = session.scalar(sa.select(Comment.status).where(Comment.id == comment_id))
-        if status is CommentStatus.PENDING:
-            # Another worker's batch holds it (SKIP LOCKED) and closes its outbox row.
-            return {comment_id: None}
+    # Its own comment first, waiting for a lock held elsewhere (a moderator, a slower
+    # worker): once that commits, the pending test is read again. The waiting ones are taken
+    # only if free, so a check never waits on a comment that is not its own and two checks
+    # can never wait on each other.
+    own = session.execute(_pending([comment_id]).with_for_update(of=Comment)).first()
+    if own is None:
         # Decided already, or gone: the single path closes its outbox row.
         return {comment_id: checks.classify_and_decide(session, deps, comment_id)}
+    others = session.execute(
+        _pending(_waiting(session, deps, comment_id)).with_for_update(of=Comment, skip_locked=True)
+    ).all()
+    pairs = [(row[0], row[1]) for row in (own, *others)]
     for comment, _ in pairs:
         if comment.language is None:
             # The built-in models and some services choose by language.
@@ -69,6 +65,15 @@ def classify_batch(
         comment.id: checks.classify_and_decide(session, deps, comment.id, result)
         for (comment, _), result in zip(pairs, scored, strict=True)
     }
+
+
+def _pending(ids: list[int]) -> sa.Select[Comment, Article]:
+    return (
+        sa.select(Comment, Article)
+        .join(Article, Article.id == Comment.article_id)
+        .where(Comment.id.in_(ids), Comment.status == CommentStatus.PENDING)
+        .order_by(Comment.id)
+    )
 
 
 def _waiting(session: Session, deps: Deps, comment_id: int) -> list[int]:

@@ -169,8 +169,10 @@ class RowLock:
         if self.backend.name == "postgres":
             with psycopg.connect(self.pg.info.dsn, autocommit=True) as probe:
                 row = probe.execute(
+                    # The check waits either to lock its comment or to update it.
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND query LIKE 'UPDATE comments%%'"
+                    "AND (query LIKE 'UPDATE comments%%' "
+                    "OR query LIKE '%%FROM comments%%FOR UPDATE OF comments%%')"
                 ).fetchone()
                 return bool(row and row[0])
         # SQLite cannot tell who waits; the task was received and has had time to start.
