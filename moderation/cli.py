@@ -221,13 +221,15 @@ def demo_login() -> None:
     default="",
     help="Comma-separated queues (checks, maintenance, webhooks); default: all of them.",
 )
-def worker(beat: bool, concurrency: int, loglevel: str, queues: str) -> None:
+@click.option("--pool", default="prefork", show_default=True, help="Celery's execution pool.")
+def worker(beat: bool, concurrency: int, loglevel: str, queues: str, pool: str) -> None:
     """Run a Celery worker (all queues unless --queues says otherwise)."""
     args = [
         "celery",
         "-A",
         "workers.main",
         "worker",
+        f"--pool={pool}",
         f"--concurrency={concurrency}",
         f"--loglevel={loglevel}",
     ]
@@ -280,7 +282,12 @@ def serve(host: str, port: int, web_workers: int, demo_port: int) -> None:
     ).stdout.split()
     email, password, token = login[0], login[1], login[2]
     children = [
-        subprocess.Popen([python, "-m", "moderation.cli", "worker", "--beat", "--concurrency=1"]),
+        # One task at a time either way: the solo pool runs it in the worker process
+        # itself, without a child and the pipe to it (it enforces no time limits; a
+        # deployment runs prefork workers).
+        subprocess.Popen(
+            [python, "-m", "moderation.cli", "worker", "--beat", "--concurrency=1", "--pool=solo"]
+        ),
         subprocess.Popen(
             [
                 python,

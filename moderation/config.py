@@ -157,7 +157,11 @@ class Settings:
         instance = Path(get.str_("INSTANCE_DIR", str(_instance_dir())))
         redis_url = get.str_("REDIS_URL", "")
         database_url = get.str_("DATABASE_URL", f"sqlite:///{instance / 'moderation.sqlite'}")
-        broker_default = redis_url or f"sqla+sqlite:///{instance / 'broker.sqlite'}"
+        broker_default = (
+            _next_database(redis_url)
+            if redis_url
+            else f"sqla+sqlite:///{instance / 'broker.sqlite'}"
+        )
         mode = get.str_("ENV", "development")
         if mode not in ENVIRONMENTS:
             raise ConfigError(
@@ -285,6 +289,12 @@ class Settings:
                     f"MODERATION_ALLOWED_SITES: {site!r} is not a host name or an origin "
                     "such as https://www.journal.fr"
                 )
+        if self.redis_url and _same_redis_database(self.redis_url, self.broker_url):
+            raise ConfigError(
+                "MODERATION_BROKER_URL and MODERATION_REDIS_URL must not be the same Redis "
+                "database: the broker needs maxmemory-policy noeviction, the read cache an "
+                "evicting one (allkeys-lru); use two Redis servers, or at least two databases"
+            )
         self._validate_webhooks()
 
     def _validate_webhooks(self) -> None:
@@ -329,6 +339,26 @@ def _newsroom_names(listed: tuple[str, ...]) -> tuple[str, ...]:
 def generate_secret() -> str:
     """A value suitable for ``MODERATION_SECRET_KEY``."""
     return secrets.token_urlsafe(48)
+
+
+def _redis_database(url: str) -> tuple[str, int]:
+    """``(server part, database number)`` of a ``redis://`` URL."""
+    head, _sep, rest = url.partition("://")
+    server, _slash, path = rest.partition("/")
+    number = path.split("?", 1)[0]
+    return f"{head}://{server}", int(number) if number.isdigit() else 0
+
+
+def _next_database(redis_url: str) -> str:
+    """The broker's default: the cache's Redis server, another database number."""
+    server, number = _redis_database(redis_url)
+    return f"{server}/{number + 1 if number < 15 else number - 1}"
+
+
+def _same_redis_database(a: str, b: str) -> bool:
+    if not b.startswith(("redis://", "rediss://")):
+        return False
+    return _redis_database(a) == _redis_database(b)
 
 
 def _normalise_database_url(url: str) -> str:

@@ -83,7 +83,10 @@ def engine_options(database_url: str) -> dict[str, Any]:
         return {"hide_parameters": True}
     return {
         "hide_parameters": True,
-        "pool_pre_ping": True,
+        # No ping before each checkout: it was a round trip on every request. After a
+        # database restart the first statement on a stale connection fails once, and
+        # SQLAlchemy then recycles the whole pool (the request is a 500, the task a retry).
+        "pool_pre_ping": False,
         "pool_size": 5,
         "max_overflow": 10,
         "pool_recycle": 1800,

@@ -87,6 +87,8 @@ class Comment(Base):
     __table_args__ = (
         # The public thread: approved comments of one article in time order.
         sa.Index("ix_comments_article_status_created", "article_id", "status", "created_at"),
+        # Surge counts: an article's recent comments whatever their status.
+        sa.Index("ix_comments_article_created", "article_id", "created_at"),
         # Moderator queues: by status, oldest first.
         sa.Index("ix_comments_status_created", "status", "created_at"),
         # Author history (reputation, flood): by author, recent first.

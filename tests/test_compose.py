@@ -47,10 +47,24 @@ def command_text(service: dict[str, Any]) -> str:
 
 def test_compose_has_the_production_services() -> None:
     services = compose()["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "webhooks", "beat"}
+    assert set(services) == {
+        "postgres",
+        "redis",
+        "redis-cache",
+        "web",
+        "worker",
+        "webhooks",
+        "beat",
+    }
     assert services["postgres"]["image"].startswith("postgres:")
     assert services["redis"]["image"].startswith("redis:")
     assert "noeviction" in command_text(services["redis"])
+    # The cache is evictable and on a server of its own (the policy is per server).
+    assert "allkeys-lru" in command_text(services["redis-cache"])
+    assert "--maxmemory " in command_text(services["redis-cache"])
+    env = compose()["x-moderation-env"]
+    assert env["MODERATION_BROKER_URL"].startswith("redis://redis:")
+    assert env["MODERATION_REDIS_URL"].startswith("redis://redis-cache:")
     images = {services[name]["image"] for name in ("web", "worker", "webhooks", "beat")}
     assert len(images) == 1, "web, worker and beat share one image"
     assert "moderation.wsgi:app" in command_text(services["web"])

@@ -34,7 +34,8 @@ def test_values_are_parsed(tmp_path: Path) -> None:
         }
     )
     assert settings.database_url == "postgresql+psycopg://u:p@db:5432/m"
-    assert settings.broker_url == "redis://r:6379/1"
+    # Never the cache's own database: the broker must not be evicted.
+    assert settings.broker_url == "redis://r:6379/2"
     assert settings.allowed_sites == ("www.journal.fr", "https://blog.journal.fr")
     assert settings.auto_create_articles is True
     assert settings.body_max_length == 3000
@@ -110,3 +111,20 @@ def test_newsroom_names_are_a_setting_with_a_default_list() -> None:
     mine = Settings.from_env({"MODERATION_NEWSROOM_NAMES": "Le Journal, La Rédaction"})
     assert mine.newsroom_names == ("Le Journal", "La Rédaction")
     assert Settings.from_env({"MODERATION_NEWSROOM_NAMES": "none"}).newsroom_names == ()
+
+
+def test_broker_and_cache_must_not_share_a_redis_database() -> None:
+    with pytest.raises(ConfigError, match="noeviction"):
+        Settings.from_env(
+            {
+                "MODERATION_REDIS_URL": "redis://r:6379/1",
+                "MODERATION_BROKER_URL": "redis://r:6379/1",
+            }
+        )
+    separate = Settings.from_env(
+        {
+            "MODERATION_REDIS_URL": "redis://cache:6379/0",
+            "MODERATION_BROKER_URL": "redis://q:6379/0",
+        }
+    )
+    assert separate.broker_url == "redis://q:6379/0"

@@ -9,20 +9,25 @@ under the names in ``moderation.tasks``; the web side publishes by those names.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 from typing import Any
 
 from celery import Celery
 from celery import Task
+from celery.utils.time import get_exponential_backoff_interval
 from flask import Flask
 from flask_babel import Babel
-from kombu import Queue
+from sqlalchemy.exc import OperationalError
 
 from moderation import create_app
 from moderation import tasks
 from moderation.config import Settings
 from moderation.db import db
 from moderation.integrations.celery_producer import broker_transport_options
+from moderation.integrations.celery_producer import task_queues
+
+logger = logging.getLogger(__name__)
 
 
 class AppContextTask(Task):  # type: ignore[type-arg]
@@ -35,13 +40,55 @@ class AppContextTask(Task):  # type: ignore[type-arg]
         with flask_app.app_context():
             try:
                 result = self.run(*args, **kwargs)
-                db.session.commit()
+                try:
+                    db.session.commit()
+                except self._transient_errors() as error:
+                    # The body's own errors are retried by ``autoretry_for`` around
+                    # ``run``; the commit runs outside it, so retry it the same way
+                    # rather than acknowledging and waiting for the sweeper.
+                    db.session.rollback()
+                    raise self._retry_after(error) from error
             except BaseException:
                 db.session.rollback()
                 raise
             finally:
                 db.session.remove()
             return result
+
+    def _transient_errors(self) -> tuple[type[Exception], ...]:
+        return tuple(getattr(self, "autoretry_for", ())) or (OperationalError,)
+
+    def _retry_after(self, error: Exception) -> BaseException:
+        countdown = get_exponential_backoff_interval(
+            factor=int(max(1.0, float(getattr(self, "retry_backoff", 1) or 1))),
+            retries=self.request.retries,
+            maximum=int(getattr(self, "retry_backoff_max", 600)),
+            full_jitter=bool(getattr(self, "retry_jitter", True)),
+        )
+        logger.warning(
+            "task=%s commit failed (%s); retry %d in %s s",
+            self.name,
+            type(error).__name__,
+            self.request.retries + 1,
+            countdown,
+        )
+        return self.retry(exc=error, countdown=countdown)
+
+
+def embedded_broker(settings: Settings) -> dict[str, Any]:
+    """Worker settings for the embedded SQLite broker (none for a real broker).
+
+    The transport polls every 50 ms without querying while nothing changed
+    (``moderation.integrations.embedded_broker``). (``moderation serve`` also runs its one
+    worker with the solo pool: see ``cli.serve``.)
+    """
+    if not settings.broker_url.startswith("sqla+"):
+        return {}
+    return {
+        # Without the "sqla+" prefix, kombu takes the transport given here.
+        "broker_url": settings.broker_url.removeprefix("sqla+"),
+        "broker_transport": "moderation.integrations.embedded_broker:Transport",
+    }
 
 
 def make_celery(settings: Settings, flask_app: Flask | None = None) -> Celery[Any]:
@@ -53,8 +100,8 @@ def make_celery(settings: Settings, flask_app: Flask | None = None) -> Celery[An
         Babel(app.flask_app, default_domain="messages")  # type: ignore[attr-defined]
     schedule_file = Path(settings.instance_dir) / "celerybeat-schedule"
     app.conf.update(
-        broker_url=settings.broker_url,
         broker_transport_options=broker_transport_options(settings),
+        **({"broker_url": settings.broker_url} | embedded_broker(settings)),
         broker_connection_retry_on_startup=True,
         # JSON only: no pickle, ever.
         task_serializer="json",
@@ -70,11 +117,9 @@ def make_celery(settings: Settings, flask_app: Flask | None = None) -> Celery[An
         # sweeper re-publishes its work once the lease has run out.
         task_reject_on_worker_lost=False,
         worker_cancel_long_running_tasks_on_connection_loss=True,
-        task_queues=[
-            Queue(tasks.QUEUE_CHECKS),
-            Queue(tasks.QUEUE_MAINTENANCE),
-            Queue(tasks.QUEUE_WEBHOOKS),
-        ],
+        # Each queue bound to an exchange and routing key of its own (not all to the
+        # default one, which would copy every message into every queue).
+        task_queues=task_queues(),
         task_default_queue=tasks.QUEUE_CHECKS,
         task_routes={name: {"queue": queue} for name, queue in tasks.TASK_QUEUES.items()},
         worker_hijack_root_logger=False,

@@ -28,6 +28,12 @@ def find_article(session: Session, key: str) -> Article | None:
     return session.scalar(sa.select(Article).where(Article.key == key))
 
 
+def existing_keys(session: Session, keys: list[str]) -> list[str]:
+    """Those of ``keys`` that name an article, in the order given."""
+    found = set(session.scalars(sa.select(Article.key).where(Article.key.in_(keys))))
+    return [key for key in keys if key in found]
+
+
 def ensure_article(
     session: Session, key: str, *, url: str, title: str, now: dt.datetime
 ) -> Article:

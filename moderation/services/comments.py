@@ -17,6 +17,7 @@ from dataclasses import field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import aliased
 
 from moderation import jobs
 from moderation import pipeline
@@ -315,8 +316,10 @@ def public_thread(
 ) -> ThreadPage:
     """One page of an article's approved comments, threaded; the page counts top-level ones.
 
-    One indexed query loads every approved comment of the article; the tree is built in
-    memory. (The web layer caches the serialized page, so this runs once per change.)
+    Only the page's rows are read: its top-level comments by keyset on
+    ``(created_at, id)`` after the cursor's comment, then their approved replies by a
+    recursive query, so a page costs the same on a thread of 10 comments or 20,000. A
+    reply whose parent is no longer public is shown at the top level.
 
     :raises ArticleNotFound:
     :raises ValueError: the cursor is not one this function produced.
@@ -324,36 +327,74 @@ def public_thread(
     article = articles.find_article(session, article_key)
     if article is None:
         raise ArticleNotFound(article_key)
-    rows = session.scalars(
+    newest = sort == "newest"
+    approved = (Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
+    parent = aliased(Comment)
+    public_parent = (
+        sa.select(parent.id)
+        .where(parent.id == Comment.parent_id, parent.status == CommentStatus.APPROVED)
+        .exists()
+    )
+    query = sa.select(Comment).where(*approved, sa.or_(Comment.parent_id.is_(None), ~public_parent))
+    if cursor:
+        query = query.where(_after(session, article.id, decode_cursor(cursor), newest))
+    if newest:
+        query = query.order_by(Comment.created_at.desc(), Comment.id.desc())
+    else:
+        query = query.order_by(Comment.created_at, Comment.id)
+    roots = list(session.scalars(query.limit(limit + 1)))
+    more = len(roots) > limit
+    roots = roots[:limit]
+    nodes = {row.id: ThreadNode(row) for row in roots}
+    for reply in _replies(session, [row.id for row in roots]):
+        node = nodes[reply.id] = ThreadNode(reply)
+        nodes[reply.parent_id or 0].children.append(node)
+    total = session.scalar(sa.select(sa.func.count(Comment.id)).where(*approved)) or 0
+    next_cursor = encode_cursor(roots[-1].id) if more and roots else None
+    return ThreadPage(article, total, [nodes[row.id] for row in roots], next_cursor)
+
+
+def _after(
+    session: Session, article_id: int, comment_id: int, newest: bool
+) -> sa.ColumnElement[bool]:
+    """The keyset condition "after the cursor's comment" in the page's order."""
+    anchor = session.execute(
+        sa.select(Comment.created_at, Comment.id).where(
+            Comment.id == comment_id, Comment.article_id == article_id
+        )
+    ).first()
+    if anchor is None:
+        raise ValueError("unknown cursor")
+    at, anchor_id = anchor
+    if newest:
+        return sa.or_(
+            Comment.created_at < at, sa.and_(Comment.created_at == at, Comment.id < anchor_id)
+        )
+    return sa.or_(
+        Comment.created_at > at, sa.and_(Comment.created_at == at, Comment.id > anchor_id)
+    )
+
+
+def _replies(session: Session, root_ids: list[int]) -> Sequence[Comment]:
+    """Approved replies under ``root_ids`` through approved parents, oldest first."""
+    if not root_ids:
+        return []
+    tree = (
+        sa.select(Comment.id)
+        .where(Comment.parent_id.in_(root_ids), Comment.status == CommentStatus.APPROVED)
+        .cte("tree", recursive=True)
+    )
+    child = aliased(Comment)
+    tree = tree.union_all(
+        sa.select(child.id).where(
+            child.parent_id == tree.c.id, child.status == CommentStatus.APPROVED
+        )
+    )
+    return session.scalars(
         sa.select(Comment)
-        .where(Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
+        .where(Comment.id.in_(sa.select(tree.c.id)))
         .order_by(Comment.created_at, Comment.id)
     ).all()
-    roots = _build_tree(rows, newest_first=sort == "newest")
-    start = 0
-    if cursor:
-        after = _decode_cursor(cursor)
-        positions = {node.comment.id: i for i, node in enumerate(roots)}
-        if after not in positions:
-            raise ValueError("unknown cursor")
-        start = positions[after] + 1
-    page = roots[start : start + limit]
-    more = start + limit < len(roots)
-    next_cursor = encode_cursor(page[-1].comment.id) if more and page else None
-    return ThreadPage(article, len(rows), page, next_cursor)
-
-
-def _build_tree(rows: Sequence[Comment], *, newest_first: bool) -> list[ThreadNode]:
-    nodes = {row.id: ThreadNode(row) for row in rows}
-    roots: list[ThreadNode] = []
-    for row in rows:
-        node = nodes[row.id]
-        parent = nodes.get(row.parent_id) if row.parent_id is not None else None
-        # A reply whose parent is no longer public is shown at the top level.
-        (parent.children if parent is not None else roots).append(node)
-    if newest_first:
-        roots.reverse()
-    return roots
 
 
 def encode_cursor(comment_id: int) -> str:
@@ -362,13 +403,17 @@ def encode_cursor(comment_id: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> int:
+def decode_cursor(cursor: str) -> int:
+    """The comment id a cursor continues after (any encoding of the same JSON).
+
+    :raises ValueError: not a cursor.
+    """
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
     except (ValueError, KeyError, TypeError, binascii.Error):
         raise ValueError("malformed cursor") from None
-    if not isinstance(value, int):
+    if not isinstance(value, int) or isinstance(value, bool):
         raise ValueError("malformed cursor")
     return value
 

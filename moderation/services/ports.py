@@ -37,8 +37,14 @@ class ReadCache(Protocol):
     Implementations fail open (a cache outage is a slower read, never an error).
     """
 
-    def generations(self, article_keys: Iterable[str]) -> list[str] | None:
-        """Current generation per article, or ``None`` when the cache is unavailable."""
+    def generations(self, article_keys: Iterable[str]) -> list[str | None] | None:
+        """Current generation per article (``None`` for one not started), or ``None``
+        when the cache is unavailable. Never creates anything."""
+        ...
+
+    def start_generations(self, article_keys: Iterable[str]) -> list[str] | None:
+        """Start (with a TTL) the generations of articles the caller found in the
+        database, and return the current ones; ``None`` when the cache is unavailable."""
         ...
 
     def get(self, key: str) -> bytes | None: ...
@@ -53,7 +59,10 @@ class ReadCache(Protocol):
 class NullCache:
     """No caching: every read goes to the database (the embedded default)."""
 
-    def generations(self, article_keys: Iterable[str]) -> list[str] | None:
+    def generations(self, article_keys: Iterable[str]) -> list[str | None] | None:
+        return None
+
+    def start_generations(self, article_keys: Iterable[str]) -> list[str] | None:
         return None
 
     def get(self, key: str) -> bytes | None:

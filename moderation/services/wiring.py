@@ -9,7 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from moderation.config import Settings
-from moderation.integrations.celery_producer import CeleryPublisher
+from moderation.integrations.celery_producer import make_publisher
 from moderation.integrations.redis_cache import RedisReadCache
 from moderation.integrations.webhook_transport import AddressPolicy
 from moderation.integrations.webhook_transport import WebhookTransport
@@ -38,7 +38,7 @@ def build_deps(
     return Deps(
         settings=settings,
         clock=clock or SystemClock(),
-        publisher=publisher or CeleryPublisher(settings),
+        publisher=publisher or make_publisher(settings),
         cache=cache,
         # The request path screens with the cheap rules only; the worker builds the full set
         # with the current word list (services.wordlists.current_rules).

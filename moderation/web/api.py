@@ -1,13 +1,11 @@
 """Public JSON API (``/api/v1``): post a comment, read threads, counts and one comment.
 
 Views parse, call one service, commit and serialize. Reads of threads and counts are
-served from the shared read cache, keyed by the article's generation, with an ETag so
+served from the shared read cache, already compressed (``web.reads``), with an ETag so
 browsers and proxies can revalidate for free.
 """
 
 from __future__ import annotations
-
-import hashlib
 
 from flask import Blueprint
 from flask import Response
@@ -26,6 +24,7 @@ from moderation.services import comments as comment_service
 from moderation.services import reports as report_service
 from moderation.services.ports import Deps
 from moderation.services.privacy import reporter_hash
+from moderation.web import reads
 from moderation.web import serializers
 from moderation.web.errors import problem as problem_response
 from moderation.web.intake import AUTHOR_TOKEN_HEADER
@@ -125,39 +124,10 @@ def get_thread(article_key: str, query: ThreadQuery) -> BaseResponse:
     sort = query.sort
     cursor = query.cursor or None
     limit = query.limit or deps().settings.page_size
-    cache = deps().cache
-    generations = cache.generations([article_key])
-    cache_key = None
-    if generations is not None:
-        digest = hashlib.sha256(article_key.encode()).hexdigest()[:32]
-        cache_key = f"thread:{digest}:{generations[0]}:{sort}:{limit}:{cursor or ''}"
-        hit = cache.get(cache_key)
-        if hit is not None:
-            return _cached_json(hit)
     try:
-        page = comment_service.public_thread(
-            db.session(), article_key, sort=sort, cursor=cursor, limit=limit
-        )
+        return reads.thread(deps(), article_key, sort=sort, cursor=cursor, limit=limit)
     except ValueError:
         raise ValidationFailed([FieldError("cursor", "invalid_value")]) from None
-    body = json.dumps(serializers.thread_page(page, sort)).encode()
-    entry = _etag(body).encode() + b"\n" + body
-    if cache_key is not None:
-        cache.set(cache_key, entry, deps().settings.cache_ttl_seconds)
-    return _cached_json(entry)
-
-
-def _etag(body: bytes) -> str:
-    return hashlib.blake2b(body, digest_size=12).hexdigest()
-
-
-def _cached_json(entry: bytes) -> BaseResponse:
-    etag, _sep, body = entry.partition(b"\n")
-    response = current_app.response_class(body, mimetype="application/json")
-    response.set_etag(etag.decode())
-    # Shared caches may keep it but must revalidate: a moderator's approval shows at once.
-    response.headers["Cache-Control"] = "public, no-cache"
-    return response.make_conditional(request)
 
 
 @bp.get("/counts")
@@ -174,33 +144,7 @@ def _cached_json(entry: bytes) -> BaseResponse:
 def get_counts(query: CountsQuery) -> BaseResponse:
     """Approved-comment counts for up to 100 articles, in one request."""
     keys = list(dict.fromkeys(query.article))
-    cache = deps().cache
-    generations = cache.generations(keys)
-    counts: dict[str, int] = {}
-    missing = keys
-    if generations is not None:
-        entry_keys = [_count_key(k, g) for k, g in zip(keys, generations, strict=True)]
-        missing = []
-        for key, cached in zip(keys, cache.get_many(entry_keys), strict=True):
-            if cached is None:
-                missing.append(key)
-            else:
-                counts[key] = int(cached)
-    if missing:
-        fresh = comment_service.approved_counts(db.session(), missing)
-        counts.update(fresh)
-        if generations is not None:
-            by_key = dict(zip(keys, generations, strict=True))
-            ttl = deps().settings.cache_ttl_seconds
-            for key, count in fresh.items():
-                cache.set(_count_key(key, by_key[key]), str(count).encode(), ttl)
-    body = json.dumps({"counts": {k: counts[k] for k in keys}}).encode()
-    return _cached_json(_etag(body).encode() + b"\n" + body)
-
-
-def _count_key(article_key: str, generation: str) -> str:
-    digest = hashlib.sha256(article_key.encode()).hexdigest()[:32]
-    return f"count:{digest}:{generation}"
+    return reads.counts(deps(), keys)
 
 
 @bp.get("/comments/<public_id>")

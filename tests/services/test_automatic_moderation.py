@@ -245,7 +245,6 @@ def test_word_list_entries_apply_at_the_next_check(rig: Rig) -> None:
         article_key=None,
         actor="test",
         now=rig.clock.now(),
-        ip_storage=rig.deps.settings.ip_storage,
     )
     db.session.commit()
     comment = rig.post_and_decide(
@@ -354,7 +353,6 @@ def test_replay_reports_differences_without_changing_data(rig: Rig) -> None:
         article_key=None,
         actor="test",
         now=rig.clock.now(),
-        ip_storage=rig.deps.settings.ip_storage,
     )
     db.session.commit()
     count, changes = explain.replay(db.session(), rig.deps, rig.clock.now() - dt.timedelta(days=1))

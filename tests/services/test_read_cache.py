@@ -13,7 +13,8 @@ from tests.processes import free_port
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 def test_generations_change_on_invalidation_and_entries_follow(backend: Backend) -> None:
     cache = RedisReadCache(backend.redis_url, prefix="test-cache:")
-    [before] = cache.generations(["a1"]) or ["?"]
+    assert cache.generations(["a1"]) == [None]
+    [before] = cache.start_generations(["a1"]) or ["?"]
     cache.set(f"thread:a1:{before}", b"old page", ttl=60)
     assert cache.get(f"thread:a1:{before}") == b"old page"
     cache.invalidate(["a1"])
@@ -28,6 +29,7 @@ def test_generations_change_on_invalidation_and_entries_follow(backend: Backend)
 def test_unreachable_redis_fails_open() -> None:
     cache = RedisReadCache(f"redis://127.0.0.1:{free_port()}/0")
     assert cache.generations(["a1"]) is None
+    assert cache.start_generations(["a1"]) is None
     assert cache.get("x") is None
     cache.set("x", b"y", ttl=5)
     cache.invalidate(["a1"])
@@ -48,14 +50,15 @@ def test_a_redis_flush_never_brings_back_an_old_generation(backend: Backend) -> 
     import redis
 
     cache = RedisReadCache(backend.redis_url, prefix="test-flush:")
-    [old] = cache.generations(["a1"]) or ["?"]
+    [old] = cache.start_generations(["a1"]) or ["?"]
     cache.set(f"thread:a1:{old}", b"page before the flush", ttl=60)
     client = redis.Redis.from_url(backend.redis_url)
     for key in client.scan_iter("test-flush:*"):
         client.delete(key)
     client.close()
     # This process still holds the old entry locally; the new generation must not reach it.
-    [new] = cache.generations(["a1"]) or ["?"]
+    assert cache.generations(["a1"]) == [None]
+    [new] = cache.start_generations(["a1"]) or ["?"]
     assert new != old
     assert cache.get(f"thread:a1:{new}") is None
     assert cache.generations(["a1"]) == [new]
