@@ -3,6 +3,7 @@
 Usage (from the project root)::
 
     .venv/bin/python bench/pipeline.py [--comments 10000] [--entries 5000] [--json]
+    .venv/bin/python bench/pipeline.py --models [--batch 64] [--comments 2000]
 
 What it does:
 
@@ -19,6 +20,13 @@ What it does:
 5. prints comments per second (one core), p50/p99 per comment in microseconds, the verdict
    mix, peak memory (tracemalloc and the process's maximum resident set), and the cost of
    the two intake helpers the services call once per comment (language, fingerprint).
+
+With ``--models [--batch 64]`` it measures instead the worker's scoring path: the shipped
+spam and toxicity models (the sentence encoder on for the comments their n-gram heads are
+unsure of) score the comments in batches, then ``moderate()`` decides each one; it prints
+comments per second on one core and the process's peak resident memory with Flask, Celery
+and SQLAlchemy imported as in a worker (run it with ``OMP_NUM_THREADS=1
+OPENBLAS_NUM_THREADS=1`` for a one-core figure).
 
 Languages are detected while building the comments, as the services do at intake: the
 timed loop runs what the worker runs.
@@ -201,6 +209,73 @@ def run(comments: list[tuple[Submission, Context]], rules: tuple[object, ...]) -
     return durations
 
 
+def run_with_models(
+    comments: list[tuple[Submission, Context]], rules: tuple[object, ...], batch: int
+) -> tuple[float, int, Counter[str]]:
+    """Score in batches with the shipped models (cascade on), then decide each comment.
+
+    Returns (seconds, comments sent through the encoder, verdicts).
+    """
+    from moderation.integrations.sentence_encoder import UniversalSentenceEncoder
+    from moderation.pipeline.classifiers import BuiltinClassifier
+    from moderation.services import model_versions
+
+    encoder = UniversalSentenceEncoder(threads=1)
+    encoder.encode(["warm-up"])  # the weights load once per process, before the clock
+    classifiers = []
+    for kind in model_versions.KINDS:
+        bundle = model_versions.shipped_bundle(kind)
+        assert bundle is not None, f"no shipped {kind} model"
+        classifiers.append(BuiltinClassifier(bundle, CountingEncoder(encoder)))
+    policy = Policy()
+    verdicts: Counter[str] = Counter()
+    start = time.perf_counter()
+    for offset in range(0, len(comments), batch):
+        chunk = comments[offset : offset + batch]
+        submissions = [s for s, _ in chunk]
+        scored = [c.score(submissions) for c in classifiers]
+        for index, (submission, context) in enumerate(chunk):
+            scores = tuple(found[index] for found in scored if found[index] is not None)
+            decision = moderate(submission, context, rules, policy, scores)  # type: ignore[arg-type]
+            verdicts[decision.verdict.value] += 1
+    elapsed = time.perf_counter() - start
+    encoded = sum(c.encoder.encoded for c in classifiers if c.encoder is not None)  # type: ignore[attr-defined]
+    return elapsed, encoded, verdicts
+
+
+class CountingEncoder:
+    """The real encoder, counting the texts the cascade sends it."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.encoded = 0
+
+    @property
+    def dim(self) -> int:
+        return 512
+
+    def encode(self, texts: list[str]) -> object:
+        self.encoded += len(texts)
+        return self.inner.encode(texts)  # type: ignore[attr-defined]
+
+
+def worker_stack_loaded() -> None:
+    """Import what a worker process holds besides the models (Flask, Celery, SQLAlchemy)."""
+    import tempfile
+
+    from moderation.config import Settings
+    from workers.app import make_celery
+
+    instance = tempfile.mkdtemp(prefix="bench-worker-")
+    make_celery(
+        Settings(
+            instance_dir=instance,
+            database_url=f"sqlite:///{instance}/bench.sqlite",
+            broker_url=f"sqla+sqlite:///{instance}/broker.sqlite",
+        )
+    )
+
+
 def per_call_us(function: object, texts: list[str]) -> float:
     start = time.perf_counter()
     for text in texts:
@@ -214,7 +289,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--entries", type=int, default=5_000)
     parser.add_argument("--seed", type=int, default=77)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--models",
+        action="store_true",
+        help="score with the shipped models (and their sentence encoder) before deciding",
+    )
+    parser.add_argument("--batch", type=int, default=64, help="comments per scoring batch")
     args = parser.parse_args(argv)
+    if args.models:
+        return main_models(args)
     rng = random.Random(args.seed)
 
     print(f"building {args.comments} comments from {SHARED_DATA.name}/ ...", file=sys.stderr)
@@ -279,6 +362,35 @@ def main(argv: list[str] | None = None) -> int:
         f"intake helpers: detect_language {figures['detect_language_us']} us, "
         f"fingerprint {figures['fingerprint_us']} us per comment"
     )
+    return 0
+
+
+def main_models(args: argparse.Namespace) -> int:
+    """Comments per second with the built-in models on, and the process's peak memory."""
+    rng = random.Random(args.seed)
+    comments = build_comments(args.comments, rng)
+    rules = default_rules(wordlist=compile_wordlist(build_wordlist(args.entries, rng), "bench"))
+    worker_stack_loaded()
+    run_with_models(comments[:128], rules, args.batch)  # warm-up
+    elapsed, encoded, verdicts = run_with_models(comments, rules, args.batch)
+    figures = {
+        "comments": len(comments),
+        "batch": args.batch,
+        "comments_per_s": round(len(comments) / elapsed),
+        "encoded_share": round(encoded / (2 * len(comments)), 3),
+        "maxrss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "verdicts": dict(verdicts.most_common()),
+        "python": sys.version.split()[0],
+    }
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return 0
+    print(
+        f"models on: {figures['comments_per_s']} comments/s on one core, batches of "
+        f"{args.batch} (target >= 500); encoder on {figures['encoded_share']:.0%} of "
+        f"(comment, model) pairs; max RSS {figures['maxrss_mib']} MiB (target < 400)"
+    )
+    print(f"verdicts: {figures['verdicts']}")
     return 0
 
 

@@ -258,13 +258,13 @@ class Producer:
 
     def remove_endpoint(self, endpoint_id: int) -> None:
         with self.app.app_context():
-            webhooks.delete_endpoint(db.session, endpoint_id)
+            webhooks.delete_endpoint(db.session, endpoint_id, now=self.deps.clock.now())
             db.session.commit()
 
     def remove_endpoints(self) -> None:
         with self.app.app_context():
             for endpoint in webhooks.list_endpoints(db.session):
-                webhooks.delete_endpoint(db.session, endpoint.id)
+                webhooks.delete_endpoint(db.session, endpoint.id, now=self.deps.clock.now())
             db.session.commit()
 
     def comment(self) -> None:

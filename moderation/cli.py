@@ -18,12 +18,16 @@ from flask.cli import FlaskGroup
 from flask.cli import with_appcontext
 
 from moderation import create_app
+from moderation.cli_articles import COMMANDS as ARTICLE_COMMANDS
+from moderation.cli_models import register as register_model_commands
+from moderation.cli_scoring import register as register_scoring_commands
 from moderation.cli_webhooks import webhooks_group
 from moderation.config import Settings
 from moderation.db import db
 from moderation.errors import ValidationFailed
 from moderation.models import Moderator
 from moderation.models import ModeratorRole
+from moderation.services import article_signing
 from moderation.services import articles
 from moderation.services import explain
 from moderation.services import moderators
@@ -219,7 +223,7 @@ def demo_login() -> None:
 @click.option(
     "--queues",
     default="",
-    help="Comma-separated queues (checks, maintenance, webhooks); default: all of them.",
+    help="Comma-separated queues (checks, maintenance, webhooks, training); default: all.",
 )
 @click.option("--pool", default="prefork", show_default=True, help="Celery's execution pool.")
 def worker(beat: bool, concurrency: int, loglevel: str, queues: str, pool: str) -> None:
@@ -303,7 +307,10 @@ def serve(host: str, port: int, web_workers: int, demo_port: int) -> None:
     ]
     if demo_port:
         demo = [python, "-m", "moderation.demo_host", "--host", host, "--port", str(demo_port)]
-        children.append(subprocess.Popen([*demo, "--service", f"http://{host}:{port}"]))
+        # The demo newspaper signs its snippet like a CMS would, with its site's secret.
+        key = article_signing.site_secret(Settings.from_env().secret_key, demo_origin)
+        demo += ["--service", f"http://{host}:{port}", "--signing-key", key]
+        children.append(subprocess.Popen(demo))
     base = f"http://{host}:{port}"
     click.echo(
         (f"\n  demo newspaper: {demo_origin}/  (and {demo_origin}/en)" if demo_port else "")
@@ -484,6 +491,10 @@ def end_surge_command(article_key: str) -> None:
 
 
 main.add_command(webhooks_group)
+register_model_commands(main)
+register_scoring_commands(main)
+for _command in ARTICLE_COMMANDS:
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

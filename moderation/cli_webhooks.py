@@ -158,7 +158,7 @@ def rotate(endpoint_id: int, grace_hours: float) -> None:
 @with_appcontext
 def remove(endpoint_id: int) -> None:
     """Remove an endpoint and its delivery log."""
-    _run(lambda: webhooks.delete_endpoint(db.session(), endpoint_id))
+    _run(lambda: webhooks.delete_endpoint(db.session(), endpoint_id, now=_deps().clock.now()))
     click.echo(f"endpoint {endpoint_id} removed")
 
 

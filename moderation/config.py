@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 from zoneinfo import ZoneInfoNotFoundError
 
@@ -86,6 +87,8 @@ class Settings:
     rate_limit: str = "5 per minute;30 per hour"
     premoderation: PremoderationMode = PremoderationMode.NONE
     max_links: int = 2
+    #: Comments on an article close this many days after it appears (0: never).
+    close_after_days: int = 0
     banned_words: tuple[str, ...] = ()
     seed_word_lists: bool = True
     blocked_domains: tuple[str, ...] = ()
@@ -102,6 +105,12 @@ class Settings:
     newsroom_names: tuple[str, ...] = DEFAULT_NEWSROOM_NAMES
     score_hold_at: float = 0.5
     score_reject_at: float = 0.9
+    #: The models shipped in the package (and the site's own versions) score every comment.
+    builtin_models: bool = True
+    #: The cascade's sentence encoder for the comments the n-gram models are unsure of.
+    sentence_encoder: bool = True
+    #: How often the workers adapt the built-in models to the moderators' decisions.
+    retrain_interval_hours: float = 24.0
     surge_window_minutes: int = 15
     surge_factor: float = 4.0
     surge_min_comments: int = 20
@@ -129,6 +138,28 @@ class Settings:
     webhook_log_days: int = 30
     #: Attempts in flight at once per endpoint: a slow receiver holds no more workers.
     webhook_max_in_flight: int = 1
+    # Scoring: which classifiers run, in order, and how outside ones are reached.
+    classifiers: tuple[str, ...] = ("builtin",)
+    #: Backends (or ``builtin@VERSION`` model versions) that score but decide nothing.
+    shadow_classifiers: tuple[str, ...] = ()
+    #: Backends without which no comment is approved (held when they cannot answer).
+    required_classifiers: tuple[str, ...] = ()
+    #: ``(attribute, hold_at, reject_at)`` overrides of the score thresholds, site-wide.
+    score_thresholds: tuple[tuple[str, float, float], ...] = ()
+    classifier_timeout_seconds: float = 5.0
+    classifier_retries: int = 2
+    classifier_attempts: int = 3
+    classifier_breaker_failures: int = 5
+    classifier_breaker_seconds: float = 60.0
+    check_batch_size: int = 16
+    akismet_api_key: str = ""
+    akismet_url: str = "https://rest.akismet.com"
+    akismet_discard: bool = False
+    openai_base_url: str = "https://api.openai.com"
+    openai_api_key: str = ""
+    openai_model: str = "omni-moderation-latest"
+    perspective_url: str = "https://commentanalyzer.googleapis.com/v1alpha1"
+    perspective_api_key: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -198,6 +229,7 @@ class Settings:
             rate_limit=get.rate_limit("RATE_LIMIT", "5 per minute;30 per hour"),
             premoderation=PremoderationMode(get.str_("PREMODERATION", "none")),
             max_links=get.int_("MAX_LINKS", 2),
+            close_after_days=get.int_("CLOSE_AFTER_DAYS", 0),
             banned_words=get.list_("BANNED_WORDS"),
             seed_word_lists=get.bool_("SEED_WORD_LISTS", True),
             blocked_domains=tuple(d.lower() for d in get.list_("BLOCKED_DOMAINS")),
@@ -214,6 +246,9 @@ class Settings:
             newsroom_names=_newsroom_names(get.list_("NEWSROOM_NAMES")),
             score_hold_at=get.float_("SCORE_HOLD_AT", 0.5),
             score_reject_at=get.float_("SCORE_REJECT_AT", 0.9),
+            builtin_models=get.bool_("BUILTIN_MODELS", True),
+            sentence_encoder=get.bool_("SENTENCE_ENCODER", True),
+            retrain_interval_hours=get.float_("RETRAIN_INTERVAL_HOURS", 24.0),
             surge_window_minutes=get.int_("SURGE_WINDOW_MINUTES", 15),
             surge_factor=get.float_("SURGE_FACTOR", 4.0),
             surge_min_comments=get.int_("SURGE_MIN_COMMENTS", 20),
@@ -239,6 +274,7 @@ class Settings:
             webhook_sweep_interval_seconds=get.float_("WEBHOOK_SWEEP_INTERVAL_SECONDS", 5.0),
             webhook_log_days=get.int_("WEBHOOK_LOG_DAYS", 30),
             webhook_max_in_flight=get.int_("WEBHOOK_MAX_IN_FLIGHT", 1),
+            **_scoring_from_env(get),
         )
         settings.validate()
         return settings
@@ -282,6 +318,8 @@ class Settings:
             )
         if self.max_links < 1:
             raise ConfigError("MODERATION_MAX_LINKS must be 1 or more")
+        if self.close_after_days < 0:
+            raise ConfigError("MODERATION_CLOSE_AFTER_DAYS must be 0 (never) or more")
         for site in self.allowed_sites:
             # Each entry ends up in CORS and CSP headers: only plain origins or host names.
             if not _SITE.fullmatch(site):
@@ -296,6 +334,38 @@ class Settings:
                 "evicting one (allkeys-lru); use two Redis servers, or at least two databases"
             )
         self._validate_webhooks()
+        self._validate_scoring()
+
+    def _validate_scoring(self) -> None:
+        unknown = [
+            name
+            for name in (*self.classifiers, *self.shadow_classifiers, *self.required_classifiers)
+            if name.partition("@")[0] not in CLASSIFIER_NAMES
+        ]
+        if unknown:
+            raise ConfigError(
+                f"MODERATION_CLASSIFIERS: unknown classifier {unknown[0]!r} "
+                f"(known: {', '.join(CLASSIFIER_NAMES)})"
+            )
+        if any("@" in name for name in (*self.classifiers, *self.required_classifiers)):
+            raise ConfigError(
+                "MODERATION_CLASSIFIERS: a stored model version (builtin@VERSION) may run in "
+                "MODERATION_SHADOW_CLASSIFIERS only; activate it to let it decide"
+            )
+        for attribute, hold_at, reject_at in self.score_thresholds:
+            if not 0 < hold_at <= reject_at <= 1:
+                raise ConfigError(
+                    f"MODERATION_SCORE_THRESHOLDS: {attribute} needs 0 < hold_at <= reject_at <= 1"
+                )
+        if self.classifier_timeout_seconds <= 0 or self.check_batch_size < 1:
+            raise ConfigError(
+                "MODERATION_CLASSIFIER_TIMEOUT_SECONDS and MODERATION_CHECK_BATCH_SIZE must be "
+                "above 0"
+            )
+        if min(self.classifier_retries, self.classifier_breaker_failures - 1) < 0:
+            raise ConfigError("MODERATION_CLASSIFIER_RETRIES must be 0 or more")
+        if self.classifier_attempts < 1:
+            raise ConfigError("MODERATION_CLASSIFIER_ATTEMPTS must be 1 or more")
 
     def _validate_webhooks(self) -> None:
         for network in self.webhook_allowed_networks:
@@ -326,6 +396,53 @@ _FORM_FIELDS = frozenset(
     {"author_name", "email", "website", "body", "parent_id", "article_url", "article_title"}
     | {"render_token", "author", "url", "comment", "comment_post_ID", "comment_parent"}
 )
+
+
+#: The classifiers ``MODERATION_CLASSIFIERS`` may name.
+CLASSIFIER_NAMES = ("builtin", "akismet", "openai", "perspective")
+
+
+def _scoring_from_env(get: _Reader) -> dict[str, Any]:
+    """The scoring settings (kept apart to keep ``from_env`` readable)."""
+    return {
+        "classifiers": tuple(n.lower() for n in get.list_("CLASSIFIERS")) or ("builtin",),
+        "shadow_classifiers": tuple(n.lower() for n in get.list_("SHADOW_CLASSIFIERS")),
+        "required_classifiers": tuple(n.lower() for n in get.list_("REQUIRED_CLASSIFIERS")),
+        "score_thresholds": _thresholds(get.list_("SCORE_THRESHOLDS")),
+        "classifier_timeout_seconds": get.float_("CLASSIFIER_TIMEOUT_SECONDS", 5.0),
+        "classifier_retries": get.int_("CLASSIFIER_RETRIES", 2),
+        "classifier_attempts": get.int_("CLASSIFIER_ATTEMPTS", 3),
+        "classifier_breaker_failures": get.int_("CLASSIFIER_BREAKER_FAILURES", 5),
+        "classifier_breaker_seconds": get.float_("CLASSIFIER_BREAKER_SECONDS", 60.0),
+        "check_batch_size": get.int_("CHECK_BATCH_SIZE", 16),
+        "akismet_api_key": get.str_("AKISMET_API_KEY", ""),
+        "akismet_url": get.str_("AKISMET_URL", "https://rest.akismet.com").rstrip("/"),
+        "akismet_discard": get.bool_("AKISMET_DISCARD", False),
+        "openai_base_url": get.str_("OPENAI_BASE_URL", "https://api.openai.com").rstrip("/"),
+        "openai_api_key": get.str_("OPENAI_API_KEY", ""),
+        "openai_model": get.str_("OPENAI_MODEL", "omni-moderation-latest"),
+        "perspective_url": get.str_(
+            "PERSPECTIVE_URL", "https://commentanalyzer.googleapis.com/v1alpha1"
+        ).rstrip("/"),
+        "perspective_api_key": get.str_("PERSPECTIVE_API_KEY", ""),
+    }
+
+
+def _thresholds(entries: tuple[str, ...]) -> tuple[tuple[str, float, float], ...]:
+    """``toxicity=0.6:0.95`` entries as ``(attribute, hold_at, reject_at)``."""
+    found = []
+    for entry in entries:
+        attribute, _, pair = entry.partition("=")
+        hold, _, reject = pair.partition(":")
+        try:
+            found.append((attribute.strip().lower(), float(hold), float(reject or hold)))
+        except ValueError:
+            raise ConfigError(
+                f"MODERATION_SCORE_THRESHOLDS: {entry!r} is not attribute=hold_at:reject_at"
+            ) from None
+    return tuple(found)
+
+
 _SITE = re.compile(r"(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?")
 
 

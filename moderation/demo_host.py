@@ -6,12 +6,19 @@ host.html``, with the service URL and the page's words filled in (French at ``/`
 at ``/en``). ``--hostile-css`` adds ``/hostile``, the same page under aggressive global CSS,
 which the browser tests use to prove the widget's isolation.
 
-    python -m moderation.demo_host --port 8080 --service http://127.0.0.1:5000
+    python -m moderation.demo_host --port 8080 --service http://127.0.0.1:5000 \
+        --signing-key "$(moderation site-key http://127.0.0.1:8080)"
+
+With ``--signing-key`` (the site's secret, as a CMS would keep it) every snippet carries
+``data-signature``: the HMAC-SHA256 over key, address and title that lets the service
+create the article on its first comment (see docs/article-signing.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
 import html
 import sys
 from collections.abc import Mapping
@@ -129,6 +136,13 @@ WORDS: dict[str, dict[str, str]] = {
 #: path -> (language, with the hostile stylesheet)
 PAGES: dict[str, tuple[str, bool]] = {"/": ("fr", False), "/en": ("en", False)}
 HOSTILE_PAGE = "/hostile"
+ARTICLE_KEY = "demo"
+
+
+def snippet_signature(signing_key: str, key: str, url: str, title: str) -> str:
+    """What a CMS computes for its snippet: HMAC-SHA256 of key, URL and title, in hex."""
+    message = f"{key}\n{url}\n{title}".encode()
+    return hmac.new(signing_key.encode(), message, hashlib.sha256).hexdigest()
 
 
 def service_origin(value: str) -> str:
@@ -140,14 +154,25 @@ def service_origin(value: str) -> str:
 
 
 def render_page(
-    template: str, *, lang: str, service: str, page_url: str, hostile: bool = False
+    template: str,
+    *,
+    lang: str,
+    service: str,
+    page_url: str,
+    hostile: bool = False,
+    signing_key: str = "",
 ) -> str:
     """The article page in ``lang``; every substituted value is escaped for HTML."""
+    headline = WORDS[lang]["headline"]
+    signature = (
+        snippet_signature(signing_key, ARTICLE_KEY, page_url, headline) if signing_key else ""
+    )
     values: Mapping[str, str] = {
         **WORDS[lang],
         "lang": lang,
         "service": service,
         "article_url": page_url,
+        "signature": signature,
         "home_path": "" if lang == "fr" else lang,
     }
     escaped = {key: html.escape(value, quote=True) for key, value in values.items()}
@@ -183,6 +208,7 @@ class DemoHandler(BaseHTTPRequestHandler):
             service=self.server.service,
             page_url=f"{self.server.base_url}{path}",
             hostile=hostile,
+            signing_key=self.server.signing_key,
         ).encode()
         self._send(HTTPStatus.OK, body, "text/html; charset=utf-8", with_body)
 
@@ -202,10 +228,13 @@ class DemoHandler(BaseHTTPRequestHandler):
 class DemoServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], service: str, hostile_css: bool) -> None:
+    def __init__(
+        self, address: tuple[str, int], service: str, hostile_css: bool, signing_key: str = ""
+    ) -> None:
         super().__init__(address, DemoHandler)
         self.service = service
         self.hostile_css = hostile_css
+        self.signing_key = signing_key
         host, port = self.server_address[:2]
         self.base_url = f"http://{host!s}:{port}"
 
@@ -227,8 +256,13 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="also serve /hostile, the page under aggressive global CSS (tests)",
     )
+    parser.add_argument(
+        "--signing-key",
+        default="",
+        help="this site's article-signing secret (moderation site-key URL); none: unsigned",
+    )
     args = parser.parse_args(argv)
-    server = DemoServer((args.host, args.port), args.service, args.hostile_css)
+    server = DemoServer((args.host, args.port), args.service, args.hostile_css, args.signing_key)
     print(f"demo newspaper on {server.base_url}/ (service {args.service})", flush=True)
     try:
         server.serve_forever()

@@ -88,3 +88,7 @@ class WebhookUrlRefused(ModerationError):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
+
+
+class ModelVersionNotFound(ModerationError):
+    """No stored model version has that name or id (or none of that kind to go back to)."""

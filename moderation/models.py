@@ -69,6 +69,9 @@ class Article(Base):
     policy_overrides: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     #: What moderators should know when deciding its comments (« sujet sensible »).
     moderator_note: Mapped[str | None] = mapped_column(sa.String(500))
+    #: Comments close this many days after the article was created (``None``: the site's
+    #: default, 0: never); an explicit ``closes_at`` wins.
+    close_after_days: Mapped[int | None]
     created_at: Mapped[dt.datetime]
 
 
@@ -91,6 +94,19 @@ class Comment(Base):
         sa.Index("ix_comments_article_created", "article_id", "created_at"),
         # Moderator queues: by status, oldest first.
         sa.Index("ix_comments_status_created", "status", "created_at"),
+        # The "all" tab and searches across statuses: newest or oldest first, keyset by id.
+        # (On PostgreSQL, trigram indexes serve text and name searches: see the migration
+        # 4311164b88e8; they have no SQLite counterpart, so they are not declared here.)
+        sa.Index("ix_comments_created_id", "created_at", "id"),
+        # The review tab (held, and pending past a few seconds), oldest first: one ordered
+        # scan of the few waiting comments instead of sorting both statuses' rows.
+        sa.Index(
+            "ix_comments_waiting_created",
+            "created_at",
+            "id",
+            postgresql_where=sa.text("status IN ('held', 'pending')"),
+            sqlite_where=sa.text("status IN ('held', 'pending')"),
+        ),
         # Author history (reputation, flood): by author, recent first.
         sa.Index("ix_comments_email_hash_created", "email_hash", "created_at"),
         # Flood by network: the /24 (/48) of the client, recent first.
@@ -124,6 +140,8 @@ class Comment(Base):
     #: The client's /24 (IPv4) or /48 (IPv6) network, for flood counts (None if not kept).
     ip_prefix: Mapped[str | None] = mapped_column(sa.String(64))
     user_agent: Mapped[str | None] = mapped_column(sa.String(400))
+    #: The page the comment was sent from (``Referer``), for outside spam checks (Akismet).
+    referrer: Mapped[str | None] = mapped_column(sa.String(2000))
     #: Seconds between the form being shown and sent, when a signed render time came along.
     elapsed_seconds: Mapped[float | None]
     #: SimHash of the normalised text (signed 64-bit) and its four 16-bit bands.
@@ -425,6 +443,17 @@ class RejectionExplanation(Base):
     updated_at: Mapped[dt.datetime]
 
 
+class SiteSetting(Base):
+    """One run-time value an admin changed; absent keys take the environment's value."""
+
+    __tablename__ = "site_settings"
+
+    key: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    value: Mapped[Any] = mapped_column(sa.JSON)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("moderators.id"))
+    updated_at: Mapped[dt.datetime]
+
+
 class WebhookFormat(StrEnum):
     """How a webhook endpoint wants its messages."""
 
@@ -543,3 +572,30 @@ class WebhookAttempt(Base):
     error: Mapped[str | None] = mapped_column(sa.String(200))
     #: The first 2 KB of the response body, as text.
     response_excerpt: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class ModelVersion(Base):
+    """One trained version of a built-in model (spam or toxicity), kept for rollback.
+
+    At most one row per ``kind`` is active (``services.model_versions`` switches them in
+    one transaction); with none, the model shipped in the package scores. ``weights`` is
+    the model as a compressed ``.npz`` (numbers only, no text); ``training`` holds the
+    counts it was trained on and ``validation`` its held-out figures, the ones the
+    not-worse gate compared.
+    """
+
+    __tablename__ = "model_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), index=True)
+    version: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    #: Where the examples came from: ``csv`` (an operator's file) or ``moderators``.
+    source: Mapped[str] = mapped_column(sa.String(16))
+    #: The version it was adapted from (``None``: the shipped model or a fresh fit).
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("model_versions.id"))
+    is_active: Mapped[bool] = mapped_column(default=False)
+    training: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    validation: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    weights: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[dt.datetime]
+    activated_at: Mapped[dt.datetime | None]

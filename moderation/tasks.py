@@ -11,10 +11,19 @@ TASK_CLASSIFY_COMMENT = "moderation.classify_comment"
 TASK_SWEEP_OUTBOX = "moderation.sweep_outbox"
 TASK_DELIVER_WEBHOOK = "moderation.deliver_webhook"
 TASK_SWEEP_WEBHOOKS = "moderation.sweep_webhooks"
+TASK_RETRAIN_MODELS = "moderation.retrain_models"
+TASK_REPORT_SPAM_FEEDBACK = "moderation.report_spam_feedback"
 
 #: Every task the workers must register.
 TASK_NAMES = frozenset(
-    {TASK_CLASSIFY_COMMENT, TASK_SWEEP_OUTBOX, TASK_DELIVER_WEBHOOK, TASK_SWEEP_WEBHOOKS}
+    {
+        TASK_CLASSIFY_COMMENT,
+        TASK_SWEEP_OUTBOX,
+        TASK_DELIVER_WEBHOOK,
+        TASK_SWEEP_WEBHOOKS,
+        TASK_RETRAIN_MODELS,
+        TASK_REPORT_SPAM_FEEDBACK,
+    }
 )
 
 #: One queue per family of work, so that slow work of one kind (a webhook receiver that
@@ -22,6 +31,7 @@ TASK_NAMES = frozenset(
 QUEUE_CHECKS = "checks"
 QUEUE_MAINTENANCE = "maintenance"
 QUEUE_WEBHOOKS = "webhooks"
+QUEUE_TRAINING = "training"
 
 TASK_QUEUES = {
     TASK_CLASSIFY_COMMENT: QUEUE_CHECKS,
@@ -29,4 +39,7 @@ TASK_QUEUES = {
     TASK_DELIVER_WEBHOOK: QUEUE_WEBHOOKS,
     # The webhook sweeper only publishes: it must not wait behind slow deliveries.
     TASK_SWEEP_WEBHOOKS: QUEUE_MAINTENANCE,
+    TASK_RETRAIN_MODELS: QUEUE_TRAINING,
+    # Calls to an outside spam filter: beside the webhooks, away from the checks.
+    TASK_REPORT_SPAM_FEEDBACK: QUEUE_WEBHOOKS,
 }

@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import LazyString
 from flask_babel import force_locale
 from flask_babel import format_datetime
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
 REASON_MESSAGES: dict[str, LazyString] = {
@@ -52,27 +53,81 @@ REASON_MESSAGES: dict[str, LazyString] = {
     "gibberish_no_vowels": _l("Word without vowels “%(word)s”"),
     "gibberish_low_entropy": _l("Letters too repetitive to be text (entropy %(entropy)s)"),
     "language_not_accepted": _l("Written in %(language)s; accepted: %(accepted)s"),
-    "score_above_hold": _l("Classifier score for %(label)s above %(threshold)s: held"),
-    "score_above_reject": _l("Classifier score for %(label)s above %(threshold)s: refused"),
+    "score_above_hold": _l("%(label)s %(value)s (model %(version)s), above %(threshold)s: held"),
+    "score_above_reject": _l(
+        "%(label)s %(value)s (model %(version)s), above %(threshold)s: refused"
+    ),
+    "classifier_unavailable": _l("%(backend)s did not answer: decided without it"),
+    "classifier_required_unavailable": _l(
+        "Check failed: %(backend)s did not answer and is required: held for a person"
+    ),
     "check_failed": _l("Automatic check failed %(attempts)s times"),
     "moderator_action": _l("Moderator decision"),
     "undo": _l("Moderator undid their previous decision"),
 }
 
 
+#: What classifiers score, as moderators name it (« toxicité 0,93 »).
+ATTRIBUTE_NAMES: dict[str, LazyString] = {
+    "spam": _l("spam"),
+    "toxicity": _l("toxicity"),
+    "severe_toxicity": _l("severe toxicity"),
+    "insult": _l("insult"),
+    "threat": _l("threat"),
+    "identity_attack": _l("identity attack"),
+    "sexual": _l("sexual content"),
+}
+
+#: Outside backends, as moderators name them (the built-in models keep their own name).
+BACKEND_NAMES: dict[str, LazyString] = {
+    "builtin": _l("built-in model"),
+    "akismet": _l("Akismet"),
+    "openai": _l("moderation service"),
+    "perspective": _l("Perspective"),
+}
+
+_SCORE_CODES = frozenset({"score_above_hold", "score_above_reject"})
+
+
+def reason_text(code: str, params: object) -> str | None:
+    """One reason in the current language (``None`` for a code with no wording).
+
+    Score reasons name the attribute in the reader's words and write numbers the local
+    way (0,93 in French), with the model version that gave the score.
+    """
+    template = REASON_MESSAGES.get(code)
+    if template is None:
+        return None
+    values = dict(params) if isinstance(params, dict) else {}
+    if code in _SCORE_CODES:
+        label = str(values.get("label", ""))
+        values["label"] = str(ATTRIBUTE_NAMES.get(label, label))
+        for name in ("value", "threshold"):
+            values[name] = _decimal(values.get(name))
+    if "backend" in values:
+        backend = str(values["backend"])
+        values["backend"] = str(BACKEND_NAMES.get(backend, backend))
+    try:
+        return str(template) % values
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
+def _decimal(value: object) -> str:
+    try:
+        number = float(str(value))
+    except ValueError:
+        return str(value)
+    return str(format_decimal(number, format="0.00"))
+
+
 def reason_summary(reasons: list[dict[str, object]]) -> str:
     """One line for moderators, in their language: « Mot interdit « x » ; 3 liens »."""
     parts = []
     for reason in reasons:
-        code = str(reason.get("code", ""))
-        template = REASON_MESSAGES.get(code)
-        if template is None:
-            continue
-        params = reason.get("params") or {}
-        try:
-            parts.append(str(template) % params)
-        except (KeyError, TypeError, ValueError):
-            parts.append(str(template))
+        text = reason_text(str(reason.get("code", "")), reason.get("params") or {})
+        if text is not None:
+            parts.append(text)
     return " ; ".join(parts)
 
 

@@ -111,6 +111,8 @@ def make_settings(backend: Backend, instance_dir: Path, **overrides: object) -> 
         outbox_stale_seconds=3.0,
         sweep_interval_seconds=1.0,
         outbox_max_attempts=50,
+        # The rules' tests see the rules alone; tests of the models switch them on.
+        builtin_models=False,
     )
     return base.replace(**overrides)
 

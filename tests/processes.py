@@ -60,7 +60,35 @@ def settings_env(settings: Settings) -> dict[str, str]:
             "PYTHONUNBUFFERED": "1",
         }
     )
+    env.update(scoring_env(settings))
     return env
+
+
+def scoring_env(settings: Settings) -> dict[str, str]:
+    """The scoring settings, for a child process."""
+    thresholds = ",".join(f"{a}={h}:{r}" for a, h, r in settings.score_thresholds)
+    return {
+        "MODERATION_BUILTIN_MODELS": str(settings.builtin_models).lower(),
+        "MODERATION_SENTENCE_ENCODER": str(settings.sentence_encoder).lower(),
+        "MODERATION_CLASSIFIERS": ",".join(settings.classifiers),
+        "MODERATION_SHADOW_CLASSIFIERS": ",".join(settings.shadow_classifiers),
+        "MODERATION_REQUIRED_CLASSIFIERS": ",".join(settings.required_classifiers),
+        "MODERATION_SCORE_THRESHOLDS": thresholds,
+        "MODERATION_SCORE_HOLD_AT": str(settings.score_hold_at),
+        "MODERATION_SCORE_REJECT_AT": str(settings.score_reject_at),
+        "MODERATION_CLASSIFIER_TIMEOUT_SECONDS": str(settings.classifier_timeout_seconds),
+        "MODERATION_CLASSIFIER_RETRIES": str(settings.classifier_retries),
+        "MODERATION_CLASSIFIER_ATTEMPTS": str(settings.classifier_attempts),
+        "MODERATION_CHECK_BATCH_SIZE": str(settings.check_batch_size),
+        "MODERATION_AKISMET_API_KEY": settings.akismet_api_key,
+        "MODERATION_AKISMET_URL": settings.akismet_url,
+        "MODERATION_AKISMET_DISCARD": str(settings.akismet_discard).lower(),
+        "MODERATION_OPENAI_BASE_URL": settings.openai_base_url,
+        "MODERATION_OPENAI_API_KEY": settings.openai_api_key,
+        "MODERATION_OPENAI_MODEL": settings.openai_model,
+        "MODERATION_PERSPECTIVE_URL": settings.perspective_url,
+        "MODERATION_PERSPECTIVE_API_KEY": settings.perspective_api_key,
+    }
 
 
 def free_port() -> int:

@@ -128,3 +128,27 @@ def test_broker_and_cache_must_not_share_a_redis_database() -> None:
         }
     )
     assert separate.broker_url == "redis://q:6379/0"
+
+
+def test_scoring_settings_are_read_and_checked() -> None:
+    settings = Settings.from_env(
+        {
+            "MODERATION_CLASSIFIERS": "Akismet, builtin",
+            "MODERATION_SHADOW_CLASSIFIERS": "perspective,builtin@tox-csv-2026-12-02-1",
+            "MODERATION_REQUIRED_CLASSIFIERS": "akismet",
+            "MODERATION_SCORE_THRESHOLDS": "toxicity=0.6:0.95, spam=0.4:0.8",
+        }
+    )
+    assert settings.classifiers == ("akismet", "builtin")
+    assert settings.shadow_classifiers == ("perspective", "builtin@tox-csv-2026-12-02-1")
+    assert settings.score_thresholds == (("toxicity", 0.6, 0.95), ("spam", 0.4, 0.8))
+    assert Settings.from_env({}).classifiers == ("builtin",)
+    for variable, value in (
+        ("MODERATION_CLASSIFIERS", "builtin,vendor-x"),
+        ("MODERATION_CLASSIFIERS", "builtin@v1"),
+        ("MODERATION_SCORE_THRESHOLDS", "toxicity=high"),
+        ("MODERATION_SCORE_THRESHOLDS", "toxicity=0.9:0.5"),
+        ("MODERATION_CHECK_BATCH_SIZE", "0"),
+    ):
+        with pytest.raises(ConfigError):
+            Settings.from_env({variable: value})

@@ -10,10 +10,19 @@ from flask import Flask
 from moderation.db import db
 
 
+def _declared(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    # PostgreSQL's trigram search indexes exist only there, by design (not in the models).
+    return not (type_ == "index" and (name or "").endswith("_trgm"))
+
+
 def test_models_and_migrations_agree(app: Flask) -> None:
     # The backend fixture upgraded an empty database to head with the migrations.
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": _declared}
+        )
         differences = compare_metadata(context, db.metadata)
         assert differences == []
         revision = context.get_current_revision()

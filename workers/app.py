@@ -136,15 +136,23 @@ def make_celery(settings: Settings, flask_app: Flask | None = None) -> Celery[An
                 "schedule": dt.timedelta(seconds=settings.webhook_sweep_interval_seconds),
                 "options": {"queue": tasks.QUEUE_MAINTENANCE, "expires": 60},
             },
+            # The built-in models learn from the moderators' decisions of the day.
+            "retrain-models": {
+                "task": tasks.TASK_RETRAIN_MODELS,
+                "schedule": dt.timedelta(hours=settings.retrain_interval_hours),
+                "options": {"queue": tasks.QUEUE_TRAINING, "expires": 3600},
+            },
         },
         timezone="UTC",
         enable_utc=True,
     )
     from workers import checks
     from workers import maintenance
+    from workers import training
     from workers import webhooks
 
     checks.register(app)
     maintenance.register(app)
     webhooks.register(app)
+    training.register(app)
     return app

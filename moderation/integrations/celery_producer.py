@@ -31,6 +31,7 @@ from moderation.config import Settings
 from moderation.integrations.breaker import CircuitBreaker
 from moderation.tasks import QUEUE_CHECKS
 from moderation.tasks import QUEUE_MAINTENANCE
+from moderation.tasks import QUEUE_TRAINING
 from moderation.tasks import QUEUE_WEBHOOKS
 from moderation.tasks import TASK_QUEUES
 
@@ -46,7 +47,7 @@ def task_queues() -> list[Queue]:
     """Every queue with its own direct exchange and routing key (both named after it)."""
     return [
         Queue(name, Exchange(name, type="direct"), routing_key=name)
-        for name in (QUEUE_CHECKS, QUEUE_MAINTENANCE, QUEUE_WEBHOOKS)
+        for name in (QUEUE_CHECKS, QUEUE_MAINTENANCE, QUEUE_WEBHOOKS, QUEUE_TRAINING)
     ]
 
 

@@ -60,6 +60,11 @@ REASON_CODES: dict[str, str] = {
     # LanguageRule ("language")
     "language_not_accepted": "Written in %(language)s; accepted: %(accepted)s",
     # policy.decide ("classifier:<model>")
-    "score_above_hold": "Classifier score for %(label)s above %(threshold)s: held",
-    "score_above_reject": "Classifier score for %(label)s above %(threshold)s: refused",
+    "score_above_hold": "%(label)s %(value)s (model %(version)s), above %(threshold)s: held",
+    "score_above_reject": ("%(label)s %(value)s (model %(version)s), above %(threshold)s: refused"),
+    # moderate() from the services' context ("classifier:<backend>")
+    "classifier_unavailable": "%(backend)s did not answer: decided without it",
+    "classifier_required_unavailable": (
+        "Check failed: %(backend)s did not answer and is required: held for a person"
+    ),
 }

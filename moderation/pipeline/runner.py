@@ -43,7 +43,27 @@ def moderate(
     choose the backends, and an outside one may be slow or away.
     """
     signals = _signals(submission, context, rules)
+    signals.extend(availability_signals(context))
     return decide(signals, tuple(scores), policy)
+
+
+def availability_signals(context: Context) -> list[Signal]:
+    """Say which backends did not answer; hold when the site requires one of them.
+
+    A missing optional backend is only flagged: the decision goes on with the others.
+    """
+    found = []
+    for name in context.classifiers_unavailable:
+        required = name in context.classifiers_required
+        found.append(
+            Signal(
+                f"classifier:{name}",
+                Verdict.HOLD if required else None,
+                "classifier_required_unavailable" if required else "classifier_unavailable",
+                {"backend": name},
+            )
+        )
+    return found
 
 
 def score_batch(

@@ -153,6 +153,8 @@ class Submission:
     ``email_domain`` is the lower-cased domain of the address (the core never sees the
     address itself); ``ip`` is the client address as text when the privacy settings keep
     it; ``elapsed_seconds`` is the time between the signed form render and the post.
+    ``user_agent``, ``referrer`` and ``permalink`` are the intake context an outside
+    backend may ask for (Akismet); the rules do not read them.
     """
 
     text: str
@@ -170,6 +172,9 @@ class Submission:
     email_domain: str | None = None
     ip: str | None = None
     elapsed_seconds: float | None = None
+    user_agent: str | None = None
+    referrer: str | None = None
+    permalink: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +199,10 @@ class Context:
     surge_active: bool = False
     #: The same author already posted this exact text on this article recently.
     exact_duplicate: bool = False
+    #: Classifier backends that could not answer for this comment, and those the site
+    #: requires (a comment is never approved without them).
+    classifiers_unavailable: tuple[str, ...] = ()
+    classifiers_required: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 
 Status changes are logged by ``services.decisions``; everything else a person does that an
 editor may later need to account for (signing in, revealing an email, changing accounts,
-trusting or blocking an author, editing a note) is one :class:`AuditEntry` here, written
+trusting or blocking an author, editing a note, registering or
+changing a webhook endpoint) is one :class:`AuditEntry` here, written
 in the same transaction as the act itself. Entries carry ids and codes, never an email,
 an address or a password.
 """
@@ -37,7 +38,18 @@ class AuditAction(StrEnum):
     AUTHOR_TRUSTED = "author_trusted"
     AUTHOR_BLOCKED = "author_blocked"
     ARTICLE_NOTE_CHANGED = "article_note_changed"
+    ARTICLE_DETAILS_CHANGED = "article_details_changed"
     EXPLANATION_CHANGED = "explanation_changed"
+    WEBHOOK_CREATED = "webhook_created"
+    WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated"  # noqa: S105 - an action name
+    WEBHOOK_DELETED = "webhook_deleted"
+    WEBHOOK_ENABLED = "webhook_enabled"
+    WEBHOOK_DISABLED = "webhook_disabled"
+    # Admin pages: settings, articles, lists.
+    SETTINGS_CHANGED = "settings_changed"
+    ARTICLE_CHANGED = "article_changed"
+    WORD_LIST_CHANGED = "word_list_changed"
+    BLOCK_LIST_CHANGED = "block_list_changed"
 
 
 def record(

@@ -8,6 +8,7 @@ from what the worker stores.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -22,6 +23,8 @@ from moderation.models import CommentStatus
 from moderation.models import DecisionSource
 from moderation.pipeline.language import detect_language
 from moderation.services import decisions
+from moderation.services import scoring
+from moderation.services import site_settings
 from moderation.services import surroundings
 from moderation.services.ports import Deps
 from moderation.services.surge import evaluate_surge
@@ -33,11 +36,14 @@ def check_key(comment_id: int) -> str:
     return f"comment:{comment_id}"
 
 
-def classify_and_decide(session: Session, deps: Deps, comment_id: int) -> CommentStatus | None:
+def classify_and_decide(
+    session: Session, deps: Deps, comment_id: int, scored: scoring.Scored | None = None
+) -> CommentStatus | None:
     """Run the full pipeline on a pending comment and store the verdict.
 
     Idempotent: a comment already decided (by an earlier run or a moderator) is left as it
-    is. Returns the new status, or ``None`` when there was nothing to do.
+    is. Returns the new status, or ``None`` when there was nothing to do. ``scored`` are
+    the backends' answers when the comment was scored in a batch (see ``batch_checks``).
     """
     now = deps.clock.now()
     comment = session.get(Comment, comment_id)
@@ -53,8 +59,12 @@ def classify_and_decide(session: Session, deps: Deps, comment_id: int) -> Commen
         for column, value in surroundings.fingerprint_columns(comment.body_text).items():
             setattr(comment, column, value)
         session.flush()
-    decision, context = evaluate(session, deps, comment, article, now)
-    changed = decisions.record_machine_decision(session, deps, comment, decision)
+    if scored is None:
+        [scored] = scoring.score_comments(session, deps, [(comment, article)])
+    decision, context = evaluate(session, deps, comment, article, now, scored)
+    changed = decisions.record_machine_decision(
+        session, deps, comment, decision, shadow=scored.stored_shadow()
+    )
     if changed:
         _link_campaign(session, deps, comment, decision, context)
         evaluate_surge(session, deps, article)
@@ -63,20 +73,33 @@ def classify_and_decide(session: Session, deps: Deps, comment_id: int) -> Commen
 
 
 def evaluate(
-    session: Session, deps: Deps, comment: Comment, article: Article, now: dt.datetime
+    session: Session,
+    deps: Deps,
+    comment: Comment,
+    article: Article,
+    now: dt.datetime,
+    scored: scoring.Scored | None = None,
 ) -> tuple[pipeline.Decision, pipeline.Context]:
     """What today's rules, classifiers and policy decide for ``comment`` (writes nothing).
 
-    The worker stores the result; ``explain.replay`` only compares it.
+    The worker stores the result; ``explain.replay`` only compares it. ``scored``: the
+    backends' answers, when already asked; else the offline models score afresh and the
+    outside backends' stored answers are reused (a dry run calls no outside service).
     """
     submission = surroundings.submission_of(comment, article)
     context = surroundings.context_of(session, deps, comment, article, now)
-    policy = deps.policy
+    if scored is None:
+        scored = scoring.replay_scores(session, deps, comment, article)
+    context = replace(
+        context,
+        classifiers_unavailable=tuple(scored.unavailable),
+        classifiers_required=deps.settings.required_classifiers,
+    )
+    policy = site_settings.policy(session, deps)
     if article.policy_overrides:
         policy = policy.for_article(article.policy_overrides)
-    rules = current_rules(session, deps.settings)
-    [scores] = pipeline.score_batch(deps.classifiers, [submission])
-    decision = pipeline.moderate(submission, context, rules, policy, scores)
+    rules = current_rules(session, site_settings.effective(session, deps.settings))
+    decision = pipeline.moderate(submission, context, rules, policy, scored.live)
     return decision, context
 
 

@@ -36,6 +36,7 @@ from moderation.services import articles
 from moderation.services import authorship
 from moderation.services import events
 from moderation.services import intake_ledger
+from moderation.services import site_settings
 from moderation.services.checks import check_key
 from moderation.services.decisions import record_machine_decision
 from moderation.services.ports import Deps
@@ -45,6 +46,7 @@ from moderation.services.privacy import stored_ip
 from moderation.validation import CommentDraft
 
 USER_AGENT_MAX_LENGTH = 400
+REFERRER_MAX_LENGTH = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,8 @@ class ClientInfo:
     ip: str | None = None
     user_agent: str | None = None
     origin: str | None = None
+    #: The page the form was on (``Referer``), kept for outside spam checks.
+    referrer: str | None = None
     #: Seconds between the form being shown and sent, when already known.
     elapsed_seconds: float | None = None
     #: The genuine form token that came with the post, if any (spent at intake).
@@ -94,6 +98,7 @@ def accept_comment(
     article_key: str,
     article_url: str = "",
     article_title: str = "",
+    article_signature: str = "",
     client: ClientInfo | None = None,
 ) -> Receipt:
     """Intake as every public surface offers it: a receipt that looks the same whatever
@@ -105,8 +110,9 @@ def accept_comment(
 
     :raises ArticleNotFound, ArticleClosed, ValidationFailed:
     """
+    claim = articles.ArticleClaim(article_url, article_title, article_signature)
     if draft.honeypot_filled:
-        _screen_trapped(session, deps, draft, article_key, client or ClientInfo())
+        _screen_trapped(session, deps, draft, article_key, claim)
         return Receipt(new_public_id(), authorship.decoy_token(), None)
     token, hashed = authorship.new_author_token()
     comment = submit_comment(
@@ -116,6 +122,7 @@ def accept_comment(
         article_key=article_key,
         article_url=article_url,
         article_title=article_title,
+        article_signature=article_signature,
         client=client,
         author_token_hash=hashed,
     )
@@ -123,21 +130,22 @@ def accept_comment(
 
 
 def _screen_trapped(
-    session: Session, deps: Deps, draft: CommentDraft, article_key: str, client: ClientInfo
+    session: Session,
+    deps: Deps,
+    draft: CommentDraft,
+    article_key: str,
+    claim: articles.ArticleClaim,
 ) -> None:
     settings = deps.settings
     now = deps.clock.now()
     article = articles.find_article(session, article_key)
     if article is None:
-        may_create = settings.auto_create_articles or articles.host_allowed(
-            client.origin, settings.allowed_sites
-        )
-        if not may_create:
+        if not articles.may_create(settings, article_key, claim):
             raise ArticleNotFound(article_key)
     else:
         # Refuses a closed article exactly as for anyone; creates nothing (it exists).
-        articles.article_for_comment(
-            session, article_key, url="", title="", may_create=False, now=now
+        articles.refuse_if_closed(
+            article, now, site_settings.effective(session, settings).close_after_days
         )
         _parent(session, article, draft.parent_id, settings.max_depth)
     if not sanitize.to_text(sanitize.clean_html(draft.body)):
@@ -153,27 +161,31 @@ def submit_comment(
     article_key: str,
     article_url: str = "",
     article_title: str = "",
+    article_signature: str = "",
     client: ClientInfo | None = None,
     author_token_hash: str | None = None,
 ) -> Comment:
     """Store a reader's comment as ``pending`` and queue its check, in one transaction.
 
-    A cheap screen runs first: a filled honeypot is recorded as spam at once and queues
-    nothing (public intake goes through :func:`accept_comment`, which keeps nothing of
-    those). An exact repost by the same author on the same article within a day is
-    stored refused, with no check queued. The caller commits; the check is published
-    after that commit.
+    An unknown article is created only from a signed snippet (``article_signature``, see
+    ``services.article_signing``). A cheap screen runs first: a filled honeypot is
+    recorded as spam at once and queues nothing (public intake goes through
+    :func:`accept_comment`, which keeps nothing of those). An exact repost by the same
+    author on the same article within a day is stored refused, with no check queued. The
+    caller commits; the check is published after that commit.
 
     :raises ArticleNotFound, ArticleClosed, ValidationFailed:
     """
     settings = deps.settings
     client = client or ClientInfo()
     now = deps.clock.now()
-    may_create = settings.auto_create_articles or articles.host_allowed(
-        client.origin, settings.allowed_sites
-    )
     article = articles.article_for_comment(
-        session, article_key, url=article_url, title=article_title, may_create=may_create, now=now
+        session,
+        article_key,
+        claim=articles.ArticleClaim(article_url, article_title, article_signature),
+        settings=settings,
+        now=now,
+        close_after_days=site_settings.effective(session, settings).close_after_days,
     )
     parent = _parent(session, article, draft.parent_id, settings.max_depth)
     html = sanitize.clean_html(draft.body)
@@ -199,6 +211,7 @@ def submit_comment(
         ip=stored_ip(client.ip, settings.ip_storage),
         ip_prefix=network_of(client.ip) if settings.ip_storage is not IpStorage.NONE else None,
         user_agent=(client.user_agent or "")[:USER_AGENT_MAX_LENGTH] or None,
+        referrer=(client.referrer or "")[:REFERRER_MAX_LENGTH] or None,
         elapsed_seconds=elapsed,
         status=CommentStatus.PENDING,
         reasons=[],
@@ -222,7 +235,11 @@ def submit_comment(
         honeypot_filled=draft.honeypot_filled,
         elapsed_seconds=elapsed,
     )
-    early = pipeline.screen(submission, pipeline.Context(exact_duplicate=duplicate), deps.rules)
+    early = pipeline.screen(
+        submission,
+        pipeline.Context(exact_duplicate=duplicate),
+        site_settings.screening_rules(session, deps),
+    )
     if early is not None:
         record_machine_decision(session, deps, comment, early)
         return comment

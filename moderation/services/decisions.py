@@ -31,6 +31,7 @@ from moderation.models import Moderator
 from moderation.models import Report
 from moderation.services import audit
 from moderation.services import events
+from moderation.services import spam_feedback
 from moderation.services.audit import AuditAction
 from moderation.services.ports import Deps
 
@@ -131,9 +132,18 @@ def is_legal(current: CommentStatus, target: CommentStatus) -> bool:
 
 
 def record_machine_decision(
-    session: Session, deps: Deps, comment: Comment, decision: pipeline.Decision
+    session: Session,
+    deps: Deps,
+    comment: Comment,
+    decision: pipeline.Decision,
+    *,
+    shadow: dict[str, Any] | None = None,
 ) -> bool:
-    """Apply the pipeline's decision to a pending comment; ``False`` if already decided."""
+    """Apply the pipeline's decision to a pending comment; ``False`` if already decided.
+
+    ``shadow`` are the scores of backends in shadow mode, stored beside the live ones
+    (they decided nothing) for the shadow report.
+    """
     source = DecisionSource.CLASSIFIERS if decision.scores else DecisionSource.RULES
     return change_status(
         session,
@@ -144,7 +154,7 @@ def record_machine_decision(
         source=source,
         actor=SYSTEM,
         reasons=[reason.as_dict() for reason in decision.reasons],
-        scores={s.model: s.as_dict() for s in decision.scores},
+        scores={**{s.model: s.as_dict() for s in decision.scores}, **(shadow or {})},
         policy_version=decision.policy_version,
         thresholds=dict(decision.thresholds),
     )
@@ -240,6 +250,7 @@ def moderate_comment(
         raise IllegalTransition(comment.status.value, target.value)
     # A person has looked at it: whatever they decided, its open reports are answered.
     _resolve_reports(session, deps, comment)
+    spam_feedback.after_moderator_decision(session, deps, comment, target)
     return comment
 
 
@@ -412,11 +423,14 @@ def apply_bulk(
 
 
 def top_score(scores: dict[str, Any]) -> float | None:
-    """The highest attribute score of any model in a stored ``scores`` mapping."""
+    """The highest attribute score of any live model in a stored ``scores`` mapping.
+
+    Shadow scores decided nothing: they do not make a comment look risky.
+    """
     values = [
         float(value)
         for score in scores.values()
-        if isinstance(score, dict)
+        if isinstance(score, dict) and not score.get("shadow")
         for value in (score.get("attributes") or {}).values()
         if isinstance(value, int | float)
     ]

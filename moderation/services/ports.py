@@ -13,6 +13,8 @@ from moderation.jobs import Publisher
 from moderation.pipeline import Classifier
 from moderation.pipeline import Policy
 from moderation.pipeline import Rule
+from moderation.pipeline import Submission
+from moderation.pipeline.classifiers import Encoder
 
 
 class Clock(Protocol):
@@ -117,6 +119,14 @@ class WebhookSender(Protocol):
         ...
 
 
+class SpamReporter(Protocol):
+    """Tells an outside spam filter what a moderator decided (Akismet's submit-spam/ham)."""
+
+    def report(self, submission: Submission, *, author_email: str, is_spam: bool) -> None:
+        """:raises moderation.errors.TransientError: try again later."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Deps:
     """Everything a use case needs besides the session, built once by ``wiring``."""
@@ -129,3 +139,7 @@ class Deps:
     classifiers: tuple[Classifier, ...]
     policy: Policy
     webhook_sender: WebhookSender
+    #: Set when Akismet is configured: moderators' decisions are reported back to it.
+    spam_reporter: SpamReporter | None = None
+    #: The sentence encoder of the built-in models' cascade (``None``: n-grams only).
+    encoder: Encoder | None = None

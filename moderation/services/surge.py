@@ -20,6 +20,7 @@ from moderation.models import Comment
 from moderation.models import CommentStatus
 from moderation.models import Report
 from moderation.services import events
+from moderation.services import site_settings
 from moderation.services.ports import Deps
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ def surge_active(article: Article, now: dt.datetime) -> bool:
 
 def evaluate_surge(session: Session, deps: Deps, article: Article) -> bool:
     """Switch the article to surge mode if its recent activity jumped; ``True`` if it did."""
-    settings = deps.settings
+    settings = site_settings.effective(session, deps.settings)
     now = deps.clock.now()
     if surge_active(article, now):
         return False

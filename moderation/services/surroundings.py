@@ -20,6 +20,7 @@ from moderation.models import BlockRule
 from moderation.models import Comment
 from moderation.models import CommentStatus
 from moderation.pipeline import similarity
+from moderation.services import site_settings
 from moderation.services.ports import Deps
 
 #: Candidates further than this are not worth passing to the campaign rule.
@@ -58,6 +59,9 @@ def submission_of(comment: Comment, article: Article) -> pipeline.Submission:
         email_domain=domain,
         ip=comment.ip,
         elapsed_seconds=comment.elapsed_seconds,
+        user_agent=comment.user_agent,
+        referrer=comment.referrer,
+        permalink=article.url or None,
     )
 
 
@@ -65,7 +69,7 @@ def context_of(
     session: Session, deps: Deps, comment: Comment, article: Article, now: dt.datetime
 ) -> pipeline.Context:
     """Everything the rules weigh besides the comment itself."""
-    settings = deps.settings
+    settings = site_settings.effective(session, deps.settings)
     history_since = now - dt.timedelta(days=settings.history_days)
     flood_since = now - dt.timedelta(seconds=settings.flood_window_seconds)
     approved, rejected, recent_rejected, recent_total, author_recent = _author_history(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from moderation.models import Report
 from moderation.models import WebhookDelivery
 from moderation.models import WebhookEndpoint
 from moderation.models import WebhookFormat
+from moderation.services import audit
 from moderation.services.events import STATUS_EVENTS
 from moderation.services.events import EventType
 from moderation.services.ports import Deps
@@ -139,6 +141,10 @@ def _text(
     value = value.strip()
     if required and not value:
         errors.append(FieldError(name, "required"))
+    elif any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in value):
+        # NUL and other control characters: PostgreSQL text cannot hold NUL, and no
+        # address or description needs any of them.
+        errors.append(FieldError(name, "control_chars"))
     elif len(value) > limit:
         errors.append(FieldError(name, "too_long", {"max": limit}))
     return value
@@ -182,18 +188,40 @@ def create_endpoint(
     _check(deps, endpoint)
     session.add(endpoint)
     session.flush()
+    _audit(session, audit.AuditAction.WEBHOOK_CREATED, endpoint, now, created_by)
     return endpoint, secret
 
 
+def _audit(
+    session: Session,
+    action: audit.AuditAction,
+    endpoint: WebhookEndpoint,
+    now: dt.datetime,
+    by: int | None,
+) -> None:
+    # The id and the format only: an address may carry a token (Slack's do).
+    details = {"endpoint_id": endpoint.id, "format": endpoint.format.value}
+    audit.record(session, action, now=now, moderator_id=by, details=details)
+
+
 def update_endpoint(
-    session: Session, deps: Deps, endpoint_id: int, fields: EndpointFields
+    session: Session,
+    deps: Deps,
+    endpoint_id: int,
+    fields: EndpointFields,
+    *,
+    by: int | None = None,
 ) -> WebhookEndpoint:
     """Change an endpoint. Turning it on again clears what turned it off.
+
+    Turning it on or off is audited, as done by ``by`` (a moderator id; ``None``: the
+    command line).
 
     :raises WebhookNotFound:
     :raises ValidationFailed:
     """
     endpoint = get_endpoint(session, endpoint_id)
+    switched = fields.is_active is not None and fields.is_active != endpoint.is_active
     for name in ("url", "description", "format", "include_email"):
         value = getattr(fields, name)
         if value is not None:
@@ -211,12 +239,21 @@ def update_endpoint(
     _check(deps, endpoint)
     endpoint.updated_at = deps.clock.now()
     session.flush()
+    if switched:
+        action = audit.AuditAction.WEBHOOK_ENABLED
+        if not endpoint.is_active:
+            action = audit.AuditAction.WEBHOOK_DISABLED
+        _audit(session, action, endpoint, endpoint.updated_at, by)
     return endpoint
 
 
-def delete_endpoint(session: Session, endpoint_id: int) -> None:
-    """Remove an endpoint with its delivery log. :raises WebhookNotFound:"""
-    session.delete(get_endpoint(session, endpoint_id))
+def delete_endpoint(
+    session: Session, endpoint_id: int, *, now: dt.datetime, by: int | None = None
+) -> None:
+    """Remove an endpoint with its delivery log (audited). :raises WebhookNotFound:"""
+    endpoint = get_endpoint(session, endpoint_id)
+    _audit(session, audit.AuditAction.WEBHOOK_DELETED, endpoint, now, by)
+    session.delete(endpoint)
     session.flush()
 
 
@@ -266,8 +303,10 @@ def rotate_secret(
     deps: Deps,
     endpoint_id: int,
     grace: dt.timedelta = DEFAULT_GRACE,
+    *,
+    by: int | None = None,
 ) -> str:
-    """A new secret; the old one also signs during ``grace``. Returns the new one.
+    """A new secret (audited); the old one also signs during ``grace``. Returns the new one.
 
     :raises WebhookNotFound:
     :raises ValidationFailed: a grace period outside 0 to 7 days.
@@ -281,6 +320,7 @@ def rotate_secret(
     endpoint.secret = new_secret()
     endpoint.updated_at = now
     session.flush()
+    _audit(session, audit.AuditAction.WEBHOOK_SECRET_ROTATED, endpoint, now, by)
     return endpoint.secret
 
 

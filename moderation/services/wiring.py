@@ -9,12 +9,20 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from moderation.config import Settings
+from moderation.integrations.akismet import AkismetClassifier
+from moderation.integrations.backend_http import CallPolicy
+from moderation.integrations.backend_http import PolicyTransport
 from moderation.integrations.celery_producer import make_publisher
+from moderation.integrations.openai_moderation import OpenAIModeration
+from moderation.integrations.perspective import PerspectiveClassifier
 from moderation.integrations.redis_cache import RedisReadCache
+from moderation.integrations.sentence_encoder import shared_encoder
 from moderation.integrations.webhook_transport import AddressPolicy
 from moderation.integrations.webhook_transport import WebhookTransport
 from moderation.jobs import Publisher
+from moderation.pipeline import Classifier
 from moderation.pipeline import Policy
+from moderation.pipeline.classifiers import Encoder
 from moderation.services.ports import Clock
 from moderation.services.ports import Deps
 from moderation.services.ports import NullCache
@@ -33,6 +41,7 @@ def build_deps(
     webhook_sender: WebhookSender | None = None,
 ) -> Deps:
     """Everything the services need; tests may pass their own clock."""
+    outside = outside_classifiers(settings)
     if cache is None:
         cache = RedisReadCache(settings.redis_url) if settings.uses_redis else NullCache()
     return Deps(
@@ -43,10 +52,58 @@ def build_deps(
         # The request path screens with the cheap rules only; the worker builds the full set
         # with the current word list (services.wordlists.current_rules).
         rules=rules_for(settings),
-        classifiers=(),
-        policy=Policy(hold_at=settings.score_hold_at, reject_at=settings.score_reject_at),
+        classifiers=outside,
+        policy=Policy(
+            hold_at=settings.score_hold_at,
+            reject_at=settings.score_reject_at,
+            label_thresholds=tuple(sorted(settings.score_thresholds)),
+        ),
         webhook_sender=webhook_sender or webhook_transport(settings),
+        spam_reporter=next((c for c in outside if isinstance(c, AkismetClassifier)), None),
+        encoder=sentence_encoder(settings),
     )
+
+
+def outside_classifiers(settings: Settings) -> tuple[Classifier, ...]:
+    """The adapters of the outside backends the settings name (live or shadow), built once.
+
+    Built per process: each keeps its breaker and its cache of answers across tasks.
+    """
+    names = {*settings.classifiers, *settings.shadow_classifiers}
+    policy = CallPolicy(
+        timeout_seconds=settings.classifier_timeout_seconds,
+        retries=settings.classifier_retries,
+        breaker_failures=settings.classifier_breaker_failures,
+        breaker_seconds=settings.classifier_breaker_seconds,
+    )
+    found: list[Classifier] = []
+    if "akismet" in names:
+        found.append(
+            AkismetClassifier(
+                settings.akismet_api_key,
+                settings.site_url,
+                PolicyTransport("akismet", policy, base_url=settings.akismet_url),
+                discard_allowed=settings.akismet_discard,
+            )
+        )
+    if "openai" in names:
+        found.append(
+            OpenAIModeration(
+                settings.openai_base_url,
+                settings.openai_api_key,
+                settings.openai_model,
+                PolicyTransport("openai", policy),
+            )
+        )
+    if "perspective" in names:
+        found.append(
+            PerspectiveClassifier(
+                settings.perspective_url,
+                settings.perspective_api_key,
+                PolicyTransport("perspective", policy),
+            )
+        )
+    return tuple(found)
 
 
 def webhook_transport(settings: Settings) -> WebhookTransport:
@@ -71,3 +128,11 @@ def _dependency_ports(settings: Settings) -> frozenset[int]:
         if port:
             ports.add(port)
     return frozenset(ports)
+
+
+def sentence_encoder(settings: Settings) -> Encoder | None:
+    """The process's sentence encoder for the built-in models' cascade, if switched on.
+
+    Pass it to ``model_versions.current_classifiers``; its weights load on first use.
+    """
+    return shared_encoder() if settings.sentence_encoder else None

@@ -297,6 +297,7 @@ time{color:var(--muted);font-size:.875em}
 .btn.alt{background:transparent;color:var(--accent)}
 .btn[aria-disabled=true]{opacity:.7;cursor:progress}
 .more{margin-top:1em}
+.removed-parent{color:var(--muted);font-size:.875em;font-style:italic;margin-bottom:.2em}
 .badge{display:inline-block;font-size:.75em;font-weight:700;letter-spacing:.03em;padding:.1em .5em;
  border:1px solid #b58900;border-radius:2px;background:#fff6d5;color:#4d3800}
 .own>article{background:#fffbea;padding:.4em .6em;margin:0 -.6em}
@@ -344,10 +345,28 @@ input[type=checkbox],input[type=radio]{width:1.1em;height:1.1em;margin:0;accent-
   /* ---------------------------------------------------------------- the comment section */
 
   let widgetCount = 0;
-  const ownFromUrl = (() => {
-    // The no-JS / WordPress-style form endpoint redirects back with ?moderation_comment=<id>.
-    const id = new URLSearchParams(location.search).get("moderation_comment");
-    return id && /^[\w-]{8,64}$/.test(id) ? id : null;
+  let handoffUsed = false;
+  const HANDOFF_PARAM = "moderation_handoff";
+  /**
+   * The WordPress-style form endpoint sends the reader back with
+   * ?moderation_handoff=<id>.<proof>: a single-use proof, valid a few minutes, that lets
+   * this page show the reader their own comment once. Anyone can craft or forward such a
+   * link, so nothing read from the URL is ever stored, and the parameter is taken out of
+   * the address bar at once (a copied link carries no spent proof around).
+   */
+  const handoffFromUrl = (() => {
+    const params = new URLSearchParams(location.search);
+    const raw = params.get(HANDOFF_PARAM);
+    if (raw == null) return null;
+    params.delete(HANDOFF_PARAM);
+    try {
+      const query = params.toString();
+      history.replaceState(history.state, "", location.pathname + (query ? `?${query}` : "") + location.hash);
+    } catch {
+      /* a sandboxed frame may refuse: the proof is single-use anyway */
+    }
+    const match = /^([\w-]{8,64})\.(\d{1,12}\.[\w-]{20,100})$/.exec(raw);
+    return match ? { id: match[1], proof: match[2] } : null;
   })();
 
   class Widget {
@@ -363,6 +382,7 @@ input[type=checkbox],input[type=radio]{width:1.1em;height:1.1em;margin:0;accent-
       this.nodes = new Map(); // comment id -> {li, depth, slot}
       this.own = new Map(); // own pending comments shown in this page: id -> comment
       this.pendingKey = `moderation:pending:${this.key}`;
+      this.formToken = null; // single-use, for this article: fetched when the form is shown
     }
 
     id(name) {
@@ -375,6 +395,7 @@ input[type=checkbox],input[type=radio]{width:1.1em;height:1.1em;margin:0;accent-
       const requests = Promise.all([
         loadMessages(this.lang).catch(() => null),
         this.fetchPage(null).catch(() => undefined),
+        this.refreshFormToken(),
       ]);
       const root = this.host.shadowRoot || this.host.attachShadow({ mode: "open" });
       root.replaceChildren();
@@ -397,6 +418,12 @@ input[type=checkbox],input[type=radio]{width:1.1em;height:1.1em;margin:0;accent-
       this.box.removeAttribute("aria-busy");
       this.box.setAttribute("data-ready", "");
       this.restoreOwn();
+    }
+
+    /** A fresh form token for this article: the time the form is shown, spent by a post. */
+    async refreshFormToken() {
+      const r = await call(`/articles/${enc(this.key)}/form-token`).catch(() => null);
+      this.formToken = (r && r.status === 200 && r.body && r.body.render_token) || null;
     }
 
     /** One page of the thread: the page body, null for an unknown article, or a throw. */
@@ -478,9 +505,11 @@ input[type=checkbox],input[type=radio]{width:1.1em;height:1.1em;margin:0;accent-
         ? h("a", { class: "author", href: website, rel: REL }, c.author_name || "")
         : h("span", { class: "author" }, c.author_name || "");
       const meta = h("header", { class: "meta" }, author, timeElement(this.lang, c.created_at));
+      // A reply whose parent is not public: said as such, the parent never named.
+      const removed = c.parent_removed ? h("p", { class: "removed-parent" }, t(m, "reply_to_removed")) : null;
       const body = h("div", { class: "body" });
       body.append(c.html == null ? textFragment(c.text || "") : safeFragment(c.html));
-      const article = h("article", { tabindex: "-1" }, meta, body);
+      const article = h("article", { tabindex: "-1" }, removed, meta, body);
       li.append(article);
       into.append(li);
       const node = { li, depth, slot: null };
@@ -686,7 +715,9 @@ input[type=checkbox],input[type=radio]{width:1.1em;height:1.1em;margin:0;accent-
         ...typed,
         article_url: this.host.getAttribute("data-url") || location.href,
         article_title: this.host.getAttribute("data-title") || document.title,
-        render_token: m.render_token || "",
+        // The site's HMAC over key, address and title: without it no new article is made.
+        article_signature: this.host.getAttribute("data-signature") || "",
+        render_token: this.formToken || "",
         [this.honeypot.name]: this.honeypot.value,
       };
       if (this.replyTo) data.parent_id = this.replyTo.target;
@@ -706,17 +737,19 @@ input[type=checkbox],input[type=radio]{width:1.1em;height:1.1em;margin:0;accent-
       const status = response && response.status;
       const body = (response && response.body) || {};
       if (status === 202 && body.id) {
-        await this.posted(String(body.id), typed, data.parent_id || null);
+        this.formToken = null;
+        this.refreshFormToken(); // the one sent is spent: the next comment needs its own
+        await this.posted(String(body.id), String(body.author_token || ""), typed, data.parent_id || null);
       } else if (status === 422 && (body.errors || body.fields)) {
         this.showErrors(body);
       } else {
-        // 403 closed, 404, 409 duplicate, 429 too fast: the server's title says it best.
-        const known = [403, 404, 409, 429].includes(status) && body.title;
+        // 403 closed, 404, 429 too fast: the server's title says it best.
+        const known = [403, 404, 429].includes(status) && body.title;
         this.summary.append(known ? String(body.title) : t(m, "network_error"));
       }
     }
 
-    async posted(id, typed, parentId) {
+    async posted(id, token, typed, parentId) {
       if (this.remember.checked) {
         store.set(AUTHOR_KEY, { name: typed.author_name, email: typed.email, website: typed.website });
       } else {
@@ -727,9 +760,9 @@ input[type=checkbox],input[type=radio]{width:1.1em;height:1.1em;margin:0;accent-
       const replyButton = this.replyTo && this.replyTo.button;
       this.closeReply(false);
       this.notice.textContent = t(this.m, "pending_notice");
-      this.track(id);
+      this.track(id, token);
       // The server's sanitized copy, so the reader sees exactly what others will see.
-      const info = await this.status(id).catch(() => null);
+      const info = await this.status(id, { token }).catch(() => null);
       const comment = info && info.html != null ? info : {
         id,
         parent_id: parentId,
@@ -745,25 +778,37 @@ input[type=checkbox],input[type=radio]{width:1.1em;height:1.1em;margin:0;accent-
 
     /* ------------------------------------------------------------ own pending comments */
 
+    /**
+     * This browser's own comments on this article, each with the author token intake gave
+     * it: [{id, token}]. Only what this browser posted itself is ever stored here (entries
+     * of the older, id-only format prove nothing any more and are dropped).
+     */
     tracked() {
-      const ids = store.get(this.pendingKey);
-      return Array.isArray(ids) ? ids.filter((x) => typeof x === "string") : [];
+      const items = store.get(this.pendingKey);
+      if (!Array.isArray(items)) return [];
+      return items.filter((x) => x && typeof x.id === "string" && typeof x.token === "string" && x.token);
     }
 
-    track(id) {
-      const ids = this.tracked().filter((x) => x !== id);
-      ids.push(id);
-      store.set(this.pendingKey, ids.slice(-MAX_TRACKED));
+    track(id, token) {
+      const items = this.tracked().filter((x) => x.id !== id);
+      if (token) items.push({ id, token });
+      store.set(this.pendingKey, items.slice(-MAX_TRACKED));
     }
 
     untrack(id) {
-      const ids = this.tracked().filter((x) => x !== id);
-      store.set(this.pendingKey, ids.length ? ids : null);
+      const items = this.tracked().filter((x) => x.id !== id);
+      store.set(this.pendingKey, items.length ? items : null);
     }
 
-    /** GET /comments/{id}: the body, null when gone, a throw when unreachable. */
-    async status(id) {
-      const r = await call(`/comments/${enc(id)}`);
+    /**
+     * GET /comments/{id} with a proof of authorship (the author token, or a hand-off):
+     * the body, null when gone or not ours, a throw when unreachable.
+     */
+    async status(id, { token, handoff } = {}) {
+      const headers = {};
+      if (token) headers["Moderation-Author-Token"] = token;
+      if (handoff) headers["Moderation-Handoff"] = handoff;
+      const r = await call(`/comments/${enc(id)}`, { headers });
       if (r.status === 404) return null;
       if (r.status !== 200 || !r.body) throw new Error(`status ${r.status}`);
       return r.body;
@@ -771,30 +816,38 @@ input[type=checkbox],input[type=radio]{width:1.1em;height:1.1em;margin:0;accent-
 
     /** After the thread is shown: this browser's comments still waiting for moderation. */
     async restoreOwn() {
-      const ids = this.tracked();
-      if (ownFromUrl && !ids.includes(ownFromUrl)) ids.push(ownFromUrl);
-      const infos = await Promise.all(ids.map((id) => this.status(id).catch(() => undefined)));
+      const items = this.tracked();
+      const infos = await Promise.all(items.map((x) => this.status(x.id, { token: x.token }).catch(() => undefined)));
       const news = new Set(); // what to tell the reader about comments followed until now
       infos.forEach((info, i) => {
-        const id = ids[i];
+        const { id } = items[i];
         if (info === undefined) return; // unreachable now: ask again next time
         if (info && info.article && info.article !== this.key) return; // another article's
         if (info && STATUS_WAITING.includes(info.status)) {
           if (!this.nodes.has(id)) this.addOwn(info);
-          if (id === ownFromUrl) {
-            this.track(id);
-            this.notice.textContent = t(this.m, "pending_notice");
-          }
           return;
         }
         // Approved (now in the thread), refused, or gone: said once, then no longer followed.
-        if (info && this.tracked().includes(id)) {
+        if (info) {
           if (info.status === "approved") news.add(t(this.m, "approved_notice"));
           if (info.status === "rejected" || info.status === "spam") news.add(t(this.m, "rejected_notice"));
         }
         this.untrack(id);
       });
       if (news.size) this.notice.textContent = [...news].join(" ");
+      await this.showHandoff();
+    }
+
+    /** The comment a hand-off in the URL names, shown once to this page and never stored. */
+    async showHandoff() {
+      const handoff = handoffFromUrl;
+      if (!handoff || handoffUsed) return;
+      handoffUsed = true; // one widget redeems it: the proof is single-use
+      if (this.nodes.has(handoff.id)) return;
+      const info = await this.status(handoff.id, { handoff: handoff.proof }).catch(() => null);
+      if (!info || info.article !== this.key || !STATUS_WAITING.includes(info.status)) return;
+      this.addOwn(info);
+      this.notice.textContent = t(this.m, "pending_notice");
     }
 
     /** Show one of the reader's own pending comments where it will appear once approved. */

@@ -74,7 +74,7 @@
     if (!counts) { return; }
     Object.keys(counts.tabs).forEach(function (tab) {
       var badge = document.querySelector('[data-count="' + tab + '"]');
-      if (badge) { badge.textContent = counts.tabs[tab]; }
+      if (badge) { badge.textContent = (counts.labels || counts.tabs)[tab]; }
     });
     var oldest = document.getElementById("oldest-waiting");
     if (oldest) { oldest.textContent = counts.oldest_text; }

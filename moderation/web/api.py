@@ -91,6 +91,7 @@ def post_comment(article_key: str, body: NewComment) -> Response:
         article_key=article_key,
         article_url=body.article_url,
         article_title=body.article_title,
+        article_signature=body.article_signature,
         client=client_info(body.hints(), article_key),
     )
     public_id = receipt.public_id

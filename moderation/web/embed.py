@@ -281,6 +281,7 @@ def _submit(article_key: str, values: dict[str, str]) -> comment_service.Receipt
         article_key=article_key,
         article_url=fields.article_url,
         article_title=fields.article_title,
+        article_signature=fields.article_signature,
         client=client_info(fields.hints(), article_key),
     )
 

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 # ``moderation.wording``, and the pages use it from here as before.
 from moderation.wording import REASON_MESSAGES as REASON_MESSAGES
 from moderation.wording import reason_summary as reason_summary
+from moderation.wording import reason_text as reason_text
 
 SUPPORTED_LOCALES = ("fr", "en")
 
@@ -53,6 +54,15 @@ FIELD_MESSAGES: dict[str, LazyString] = {
     "wrong_password": _l("This is not your current password."),
     "already_taken": _l("An account already uses this address."),
     "last_admin": _l("The desk must keep at least one active administrator."),
+    # Admin pages: settings, articles, lists.
+    "out_of_range": _l("Enter a value between %(min)s and %(max)s."),
+    "not_a_whole_number": _l("Enter a whole number."),
+    "not_a_number": _l("Enter a number, such as 0.5."),
+    "hold_above_reject": _l("The hold threshold must not be above the reject threshold."),
+    "invalid_languages": _l("Enter language codes separated by commas, such as fr, en."),
+    "bad_date": _l("Enter a date such as 2026-12-31."),
+    "bad_line": _l("Line %(line)s cannot be read: check its format."),
+    "too_many_lines": _l("At most %(max)s lines can be imported at once."),
     "url_scheme": _l("Use an address starting with https://."),
     "url_invalid": _l("This is not a usable web address."),
     "url_credentials": _l("The address must not contain a user name or password."),
@@ -68,6 +78,9 @@ FIELD_MESSAGES: dict[str, LazyString] = {
     ),
     "ip_rule_truncated": _l(
         "Only the /%(prefix)s network of each address is kept: block the network instead."
+    ),
+    "article_url_off_site": _l(
+        "Enter the article's address on one of the configured sites (http:// or https://)."
     ),
     "ip_rule_not_kept": _l("No address is kept (privacy setting): address rules cannot apply."),
 }

@@ -105,4 +105,5 @@ def client_info(data: Mapping[str, object], article_key: str) -> ClientInfo:
         user_agent=request.user_agent.string,
         origin=request.headers.get("Origin") or request.headers.get("Referer"),
         form_token=read_render_token(data.get(RENDER_TOKEN_FIELD), article_key),
+        referrer=request.headers.get("Referer"),
     )

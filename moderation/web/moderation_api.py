@@ -17,7 +17,12 @@ from flask import json
 from flask import request
 
 from moderation.db import db
+from moderation.errors import FieldError
+from moderation.errors import PermissionDenied
+from moderation.errors import ValidationFailed
 from moderation.models import Moderator
+from moderation.models import ModeratorRole
+from moderation.services import articles as article_service
 from moderation.services import decisions
 from moderation.services import moderators
 from moderation.services import queue
@@ -31,6 +36,7 @@ from moderation.web.schemas import declare
 from moderation.web.schemas import ok
 from moderation.web.schemas import problem
 from moderation.web.schemas import responses
+from moderation.web.schemas.moderation import ArticleCorrection
 from moderation.web.schemas.moderation import CampaignPath
 from moderation.web.schemas.moderation import CommentPath
 from moderation.web.schemas.moderation import ModeratorDecision
@@ -235,3 +241,37 @@ def decide(public_id: str, body: ModeratorDecision) -> Response:
         note=note,
     )
     return _json(serializers.moderator_item(queue.items_for(db.session(), [comment])[0]))
+
+
+@bp.patch("/articles/<path:article_key>")
+@declare(
+    Operation(
+        "Admins: correct an article's title and/or URL (on a configured site)",
+        path=SurgePath,
+        body=ArticleCorrection,
+        secured=True,
+        responses={
+            200: ok(responses.CorrectedArticle, "The article as corrected"),
+            401: problem("Missing or invalid token"),
+            403: problem("Administrators only"),
+            404: problem("Unknown article"),
+            422: problem("Invalid fields"),
+        },
+    )
+)
+def correct_article(article_key: str, body: ArticleCorrection) -> Response:
+    """Admins: correct an article's ``title`` and/or ``url`` (on a configured site)."""
+    if _moderator().role is not ModeratorRole.ADMIN:
+        raise PermissionDenied()
+    if body.url is None and body.title is None:
+        raise ValidationFailed([FieldError("title", "required")])
+    fields = {"url": body.url, "title": body.title}
+    article = article_service.update_article_details(
+        db.session(),
+        _deps(),
+        article_key,
+        url=fields["url"],
+        title=fields["title"],
+        moderator_id=_moderator().id,
+    )
+    return _json({"key": article.key, "url": article.url, "title": article.title})

@@ -179,7 +179,9 @@ def endpoint_detail(endpoint_id: int) -> Response:
 def update_endpoint(endpoint_id: int, body: EndpointFields) -> Response:
     """Change some fields; ``"is_active": true`` turns a disabled endpoint on again."""
     fields = webhooks.parse_fields(body.given(), creating=False)
-    endpoint = webhooks.update_endpoint(db.session(), _deps(), endpoint_id, fields)
+    endpoint = webhooks.update_endpoint(
+        db.session(), _deps(), endpoint_id, fields, by=g.moderator.id
+    )
     return _json(serializers.webhook_endpoint(endpoint, _now()))
 
 
@@ -198,7 +200,7 @@ def update_endpoint(endpoint_id: int, body: EndpointFields) -> Response:
     )
 )
 def delete_endpoint(endpoint_id: int) -> Response:
-    webhooks.delete_endpoint(db.session(), endpoint_id)
+    webhooks.delete_endpoint(db.session(), endpoint_id, now=_now(), by=g.moderator.id)
     return current_app.response_class(status=204)
 
 
@@ -223,7 +225,7 @@ def rotate_secret(endpoint_id: int, body: SecretRotation) -> Response:
     """A new secret; the old one keeps signing for ``grace_hours`` (default 24)."""
     hours = body.grace_hours
     secret = webhooks.rotate_secret(
-        db.session(), _deps(), endpoint_id, dt.timedelta(hours=float(hours))
+        db.session(), _deps(), endpoint_id, dt.timedelta(hours=float(hours)), by=g.moderator.id
     )
     return _json({"secret": secret, "endpoint": _endpoint(endpoint_id)})
 

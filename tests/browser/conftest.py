@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from moderation.services import article_signing
 from tests.backends import Backend
 from tests.backends import in_ci
 from tests.browser.widget import Stack
@@ -106,6 +107,8 @@ def stack(
             "--service",
             service,
             "--hostile-css",
+            "--signing-key",
+            article_signing.site_secret(settings.secret_key, host),
         ],
         settings_env(settings),
         directory / "demo_host.log",

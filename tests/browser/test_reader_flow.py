@@ -8,12 +8,14 @@ from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import BrowserContext
 from playwright.sync_api import Page
 from playwright.sync_api import Response
 from playwright.sync_api import expect
 
 from moderation.db import db
 from moderation.models import Comment
+from moderation.models import CommentStatus
 from moderation.models import Report
 from moderation.models import ReportReason
 from tests.browser.widget import HOST
@@ -34,6 +36,7 @@ from tests.dates import one_per_month
 from tests.helpers import canary_email
 from tests.helpers import moderator_token
 from tests.helpers import post
+from tests.helpers import set_status
 
 PENDING_NOTICE = "Votre commentaire est en attente de modération."
 PENDING_BADGE = "En attente de modération"
@@ -270,17 +273,80 @@ def test_remembered_author_is_prefilled_until_unchecked(live: Stack, page: Page)
     expect(form.locator("[name=email]")).to_have_value("")
 
 
-def test_wordpress_style_redirect_shows_the_pending_comment(live: Stack, page: Page) -> None:
+def _wordpress_redirect(live: Stack, body: str) -> str:
+    """Post a theme's comment form to the service; the address it sends the reader back to."""
+    response = live.app.test_client().post(
+        "/wp-comments-post.php",
+        data={
+            "author": "Paul",
+            "email": canary_email(),
+            "comment": body,
+            "comment_post_ID": "demo",
+            "redirect_to": f"{live.host}/",
+        },
+    )
+    assert response.status_code == 303
+    return str(response.headers["Location"])
+
+
+def test_wordpress_style_redirect_shows_the_pending_comment_once_and_keeps_nothing(
+    live: Stack, page: Page, context: BrowserContext
+) -> None:
     seed_approved(live, "demo", 1)
-    pending_id = post(live.app.test_client(), key="demo", body="Envoyé par le formulaire du thème.")
-    open_article(page, f"{live.host}/?moderation_comment={pending_id}")
+    back = _wordpress_redirect(live, "Envoyé par le formulaire du thème.")
+    open_article(page, back)
     widget = page.locator(HOST)
+    own = widget.locator("li.own")
+    expect(own).to_contain_text("thème")
+    expect(own.locator(".badge")).to_have_text(PENDING_BADGE)
     expect(widget.locator("[role=status]", has_text=PENDING_NOTICE)).to_be_visible()
-    expect(widget.locator(f'li.own[data-id="{pending_id}"] .badge')).to_have_text(PENDING_BADGE)
-    assert own_comment_ids(page) == [pending_id]
-    # Followed from now on, even without the parameter.
+    # Nothing read from the link is kept, and the link is gone from the address bar.
+    assert own_comment_ids(page) == []
+    assert "moderation_handoff" not in page.url
+    # The same link forwarded to another reader shows them nothing: the proof is spent.
+    other = context.new_page()
+    open_article(other, back)
+    expect(other.locator(HOST).locator("li.comment")).to_have_count(1)
+    expect(other.locator(HOST).locator("li.own")).to_have_count(0)
+    assert own_comment_ids(other) == []
+
+
+def test_a_link_naming_someone_elses_held_comment_shows_nothing(live: Stack, page: Page) -> None:
+    seed_approved(live, "demo", 1)
+    held = post(live.app.test_client(), key="demo", body="Hameçonnage : https://phish.example")
+    for query in (f"moderation_comment={held}", f"moderation_handoff={held}.1999999999.{'x' * 43}"):
+        open_article(page, f"{live.host}/?{query}")
+        widget = page.locator(HOST)
+        expect(widget.locator("li.comment")).to_have_count(1)
+        expect(widget).not_to_contain_text("phish")
+        assert own_comment_ids(page) == []
+
+
+def test_a_reply_to_a_removed_comment_says_so_without_naming_it(live: Stack, page: Page) -> None:
+    [parent] = seed_approved(live, "demo", 1, author="Supprimé")
+    [reply] = seed_approved(live, "demo", 1, author="Zoé", start=1, parent_id=parent)
+    set_status(live.app, parent, CommentStatus.REJECTED)  # the takedown
     open_article(page, live.host + "/")
-    expect(widget.locator(f'li.own[data-id="{pending_id}"]')).to_contain_text("thème")
+    widget = page.locator(HOST)
+    shown = widget.locator(f'li.comment[data-id="{reply}"]')
+    expect(shown.locator(".removed-parent")).to_have_text("En réponse à un commentaire retiré")
+    html = shadow_html(page)
+    assert parent not in html
+    assert "Supprimé" not in html
+
+
+def test_own_pending_comment_is_read_with_its_author_token(live: Stack, page: Page) -> None:
+    open_article(page, live.host + "/")
+    fill_form(page, name="Camille", email=canary_email(), body="Un avis en attente.")
+    submit(page)
+    widget = page.locator(HOST)
+    expect(widget.locator("li.own")).to_have_count(1)
+    raw = page.evaluate("JSON.parse(localStorage.getItem('moderation:pending:demo'))")
+    [entry] = raw
+    assert set(entry) == {"id", "token"}
+    assert entry["token"] != entry["id"]
+    # Without the token the service does not show it; the widget's own request did.
+    assert live.app.test_client().get(f"/api/v1/comments/{entry['id']}").status_code == 404
 
 
 def test_refused_comment_disappears_with_a_notice_once(live: Stack, page: Page) -> None:

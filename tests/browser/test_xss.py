@@ -183,18 +183,24 @@ def test_stored_payloads_never_run_in_the_no_js_page(live: Stack, page: Page) ->
     corpus = payloads()
     stored = store_comments(live, "demo", [(p, sanitize.clean_html(p)) for p in corpus])
     traps = install_traps(page, live.service)
-    # The page shows 100 top-level comments: oldest first, then newest first, covers all.
+    # Every page of the thread, following its "next" links, in both orders.
     shown: set[str] = set()
     for sort in ("oldest", "newest"):
-        page.goto(f"{live.service}/embed/articles/demo?lang=fr&sort={sort}")
-        expect(page.locator("#comments-title")).to_have_text(f"{len(corpus)} commentaires")
-        shown |= set(
-            page.eval_on_selector_all("li.comment", "els => els.map((e) => e.id.slice(2))")
-        )
-        page.locator(".body").first.hover()
-        traps.assert_clean(page)
-        hrefs = page.eval_on_selector_all(".body [href]", "els => els.map(e => e.href)")
-        assert [h for h in hrefs if not SAFE_HREF.match(h)] == []
+        url: str | None = f"{live.service}/embed/articles/demo?lang=fr&sort={sort}"
+        while url:
+            page.goto(url)
+            expect(page.locator("#comments-title")).to_have_text(f"{len(corpus)} commentaires")
+            shown |= set(
+                page.eval_on_selector_all("li.comment", "els => els.map((e) => e.id.slice(2))")
+            )
+            page.locator("li.comment").first.hover()
+            traps.assert_clean(page)
+            hrefs = page.eval_on_selector_all(".body [href]", "els => els.map(e => e.href)")
+            assert [h for h in hrefs if not SAFE_HREF.match(h)] == []
+            forward = page.locator("nav.paging a[rel=next]")
+            url = forward.get_attribute("href") if forward.count() else None
+            if url:
+                url = live.service + url if url.startswith("/") else url
     # Following a stored javascript: website must not run it (none is a link any more).
     for link in page.locator("a.author[href^='javascript:' i]").all()[:3]:
         link.click()

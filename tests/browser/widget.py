@@ -172,8 +172,9 @@ def approve(stack: Stack, public_id: str) -> None:
 
 
 def own_comment_ids(page: Page, key: str = "demo") -> list[str]:
+    """The ids of the comments this browser follows (stored with their author tokens)."""
     raw = page.evaluate(f"localStorage.getItem('moderation:pending:{key}')")
-    return list(json.loads(raw)) if raw else []
+    return [entry["id"] for entry in json.loads(raw)] if raw else []
 
 
 # ----------------------------------------------------------------- traps for injected script

@@ -273,6 +273,8 @@ SCENARIOS: list[tuple[dict[str, object], Context, list[Score]]] = [
     ({"language": "de"}, Context(accepted_languages=("fr",)), []),
     ({}, Context(), [Score("nb", "1", {"toxic": 0.6})]),
     ({}, Context(), [Score("nb", "1", {"toxic": 0.95})]),
+    ({}, Context(classifiers_unavailable=("akismet",)), []),
+    ({}, Context(classifiers_unavailable=("openai",), classifiers_required=("openai",)), []),
 ]
 
 

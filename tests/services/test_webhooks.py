@@ -244,7 +244,7 @@ def test_an_unknown_endpoint_is_not_found(rig: Rig) -> None:
 def test_deleting_an_endpoint_removes_its_deliveries(rig: Rig) -> None:
     endpoint_id, _ = rig.endpoint(HOOK)
     rig.comment()
-    webhooks.delete_endpoint(db.session, endpoint_id)
+    webhooks.delete_endpoint(db.session, endpoint_id, now=rig.clock.now())
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(WebhookDelivery.id))) == 0
 

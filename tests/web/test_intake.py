@@ -13,6 +13,7 @@ from moderation.models import CommentStatus
 from moderation.models import IntakeCounter
 from moderation.models import ModerationDecision
 from moderation.models import OutboxMessage
+from moderation.services import article_signing
 from tests.conftest import ALLOWED_SITE
 from tests.conftest import TEST_SECRET
 from tests.helpers import URL
@@ -128,9 +129,15 @@ def test_unknown_article_is_404_without_allowed_origin(client: FlaskClient) -> N
 
 
 def test_unknown_article_is_created_from_an_allowed_site(app: Flask, client: FlaskClient) -> None:
+    secret = article_signing.site_secret(TEST_SECRET, ALLOWED_SITE)
+    signature = article_signing.signature(secret, "nouveau", f"{ALLOWED_SITE}/nouveau", "Nouveau")
     response = client.post(
         URL.format(key="nouveau"),
-        json=valid(article_url=f"{ALLOWED_SITE}/nouveau", article_title="Nouveau"),
+        json=valid(
+            article_url=f"{ALLOWED_SITE}/nouveau",
+            article_title="Nouveau",
+            article_signature=signature,
+        ),
         headers={"Origin": ALLOWED_SITE},
     )
     assert response.status_code == 202
@@ -235,10 +242,17 @@ def test_honeypot_answers_like_success_and_stores_nothing_but_a_count(
         assert db.session.scalar(sa.select(sa.func.count(ModerationDecision.id))) == 0
         counts = db.session.execute(sa.select(IntakeCounter.kind, IntakeCounter.count)).all()
         assert [tuple(row) for row in counts] == [("honeypot", 1)]
-    # Nor does a trapped post on a new article create the article.
+    # Nor does a trapped post on a new article create the article, even a signed one.
+    secret = article_signing.site_secret(TEST_SECRET, ALLOWED_SITE)
+    page = f"{ALLOWED_SITE}/nouveau"
     client.post(
         URL.format(key="nouveau"),
-        json=valid(company="x"),
+        json=valid(
+            company="x",
+            article_url=page,
+            article_title="Nouveau",
+            article_signature=article_signing.signature(secret, "nouveau", page, "Nouveau"),
+        ),
         headers={"Origin": "https://www.journal.example"},
     )
     with app.app_context():

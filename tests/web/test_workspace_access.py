@@ -34,6 +34,9 @@ SAMPLE_ARGUMENTS = {
     "code": "other",
     "token": "x",
     "author": "0" * 64,
+    "endpoint_id": 1,
+    "delivery_id": 1,
+    "entry_id": 1,
 }
 
 

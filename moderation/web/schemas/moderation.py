@@ -62,6 +62,13 @@ class SurgePath(BaseModel):
     article_key: ArticleKey
 
 
+class ArticleCorrection(BaseModel):
+    """An article's corrected details (at least one; the service checks the URL)."""
+
+    url: StrictStr | None = None
+    title: StrictStr | None = None
+
+
 class ModeratorDecision(BaseModel):
     """A moderator's decision; ``reason`` is a note for the log."""
 

@@ -189,6 +189,12 @@ class CampaignDecided(BaseModel):
     changed: list[str]
 
 
+class CorrectedArticle(BaseModel):
+    key: str
+    url: str
+    title: str
+
+
 class SurgeEnded(BaseModel):
     article: str
     surge_until: None

@@ -41,8 +41,14 @@ def init_workspace(app: Flask, settings: Settings) -> None:
 
 # The page modules register their views on ``bp`` when imported.
 from moderation.web.workspace import account  # noqa: E402,F401
+from moderation.web.workspace import articles  # noqa: E402,F401
 from moderation.web.workspace import canned  # noqa: E402,F401
 from moderation.web.workspace import errors  # noqa: E402,F401
+from moderation.web.workspace import lists  # noqa: E402,F401
+from moderation.web.workspace import log  # noqa: E402,F401
 from moderation.web.workspace import people  # noqa: E402,F401
 from moderation.web.workspace import queue  # noqa: E402,F401
+from moderation.web.workspace import site  # noqa: E402,F401
+from moderation.web.workspace import stats  # noqa: E402,F401
 from moderation.web.workspace import templating  # noqa: E402,F401
+from moderation.web.workspace import webhooks  # noqa: E402,F401

@@ -17,6 +17,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
@@ -30,7 +31,9 @@ from moderation.services import authors
 from moderation.services import decisions
 from moderation.services import explain as explain_service
 from moderation.services import explanations
+from moderation.services import moderation_log
 from moderation.services import queue as queue_service
+from moderation.services import queue_counts as count_service
 from moderation.services import undo as undo_service
 from moderation.services.ports import Deps
 from moderation.web.i18n import field_message
@@ -115,13 +118,21 @@ def _query_without(*names: str) -> MultiDict[str, str]:
 
 def _counts() -> dict[str, Any]:
     now = _deps().clock.now()
-    tabs = queue_service.tab_counts(db.session(), now)
+    tabs = count_service.capped_tab_counts(db.session(), now)
     oldest = queue_service.oldest_waiting(db.session(), now)
     return {
-        "tabs": {tab.value: count for tab, count in tabs.items()},
+        "tabs": {tab.value: count.count for tab, count in tabs.items()},
+        # What the badges show: the number in the reader's format, "1 000+" past the cap.
+        "labels": {tab.value: _count_text(count) for tab, count in tabs.items()},
         "oldest_waiting": oldest.isoformat() if oldest else None,
         "oldest_text": _oldest_text(oldest),
     }
+
+
+def _count_text(count: count_service.TabCount) -> str:
+    """« 42 », or « 1 000+ » past the cap, in the reader's number format."""
+    text = str(format_number(count.count))
+    return text + "+" if count.more else text
 
 
 def _oldest_text(oldest: dt.datetime | None) -> str:
@@ -332,6 +343,7 @@ def _detail(public_id: str, revealed: str | None = None) -> str:
         revealed=revealed,
         explanation=explain_service.explain(db.session(), public_id),
         filters=queue_service.QueueFilter(tab=queue_service.Tab.ALL),
+        history=moderation_log.comment_history(db.session(), item.comment.id),
     )
 
 

@@ -14,8 +14,8 @@ from moderation.models import ModeratorRole
 from moderation.services import moderators
 from moderation.services.ports import Deps
 from moderation.services.queue import cursor_of
-from moderation.web.i18n import REASON_MESSAGES
 from moderation.web.i18n import reason_summary
+from moderation.web.i18n import reason_text
 from moderation.web.workspace import bp
 from moderation.web.workspace import labels
 from moderation.web.workspace import navigation
@@ -72,10 +72,5 @@ def _globals() -> dict[str, Any]:
 
 def reason_wording(code: str, params: dict[str, object]) -> str:
     """One reason of the log in the reader's words (the code itself if unknown)."""
-    template = REASON_MESSAGES.get(code)
-    if template is None:
-        return code
-    try:
-        return str(template) % params
-    except (KeyError, TypeError, ValueError):
-        return str(template)
+    text = reason_text(code, params)
+    return code if text is None else text

@@ -1,0 +1,94 @@
+"""Micro-batched checks: one check task scores the other pending comments waiting with it.
+
+Models are much faster on batches, and an outside backend's round trip is better shared.
+A check task never waits for company: it takes its own comment plus whatever other checks
+are already waiting in the outbox (up to ``MODERATION_CHECK_BATCH_SIZE``), so a lone
+comment is decided at once and a burst is scored in batches. On PostgreSQL the comments
+taken are locked with ``SKIP LOCKED``: two workers never score the same comment at once,
+and the tasks of comments already decided in a batch find nothing left to do.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from moderation import tasks
+from moderation.errors import TransientError
+from moderation.models import Article
+from moderation.models import Comment
+from moderation.models import CommentStatus
+from moderation.models import OutboxMessage
+from moderation.pipeline.language import detect_language
+from moderation.services import checks
+from moderation.services import scoring
+from moderation.services.ports import Deps
+
+
+class RequiredBackendUnavailable(TransientError):
+    """A backend the site requires did not answer: try the check again later."""
+
+
+def classify_batch(
+    session: Session, deps: Deps, comment_id: int, *, final_attempt: bool = True
+) -> dict[int, CommentStatus | None]:
+    """Decide ``comment_id`` and the checks waiting with it; their new statuses by id.
+
+    When a required backend cannot answer and this is not the last attempt, raises
+    :class:`RequiredBackendUnavailable` (the task retries with backoff); on the last
+    attempt the comment is held, the reasons saying which check failed.
+    """
+    ids = [comment_id, *_waiting(session, deps, comment_id)]
+    rows = session.execute(
+        sa.select(Comment, Article)
+        .join(Article, Article.id == Comment.article_id)
+        .where(Comment.id.in_(ids), Comment.status == CommentStatus.PENDING)
+        .order_by(Comment.id)
+        .with_for_update(of=Comment, skip_locked=True)
+    ).all()
+    pairs = [(comment, article) for comment, article in rows]
+    if comment_id not in {comment.id for comment, _ in pairs}:
+        status = session.scalar(sa.select(Comment.status).where(Comment.id == comment_id))
+        if status is CommentStatus.PENDING:
+            # Another worker's batch holds it (SKIP LOCKED) and closes its outbox row.
+            return {comment_id: None}
+        # Decided already, or gone: the single path closes its outbox row.
+        return {comment_id: checks.classify_and_decide(session, deps, comment_id)}
+    for comment, _ in pairs:
+        if comment.language is None:
+            # The built-in models and some services choose by language.
+            comment.language = detect_language(comment.body_text)
+    scored = scoring.score_comments(session, deps, pairs)
+    required = deps.settings.required_classifiers
+    if not final_attempt:
+        for result in scored:
+            missing = scoring.missing_required(result, required)
+            if missing:
+                raise RequiredBackendUnavailable(", ".join(missing))
+    return {
+        comment.id: checks.classify_and_decide(session, deps, comment.id, result)
+        for (comment, _), result in zip(pairs, scored, strict=True)
+    }
+
+
+def _waiting(session: Session, deps: Deps, comment_id: int) -> list[int]:
+    """Ids of other comments whose check is waiting in the outbox, oldest first."""
+    limit = deps.settings.check_batch_size - 1
+    if limit < 1:
+        return []
+    keys = session.scalars(
+        sa.select(OutboxMessage.key)
+        .where(
+            OutboxMessage.task_name == tasks.TASK_CLASSIFY_COMMENT,
+            OutboxMessage.done_at.is_(None),
+            OutboxMessage.key != checks.check_key(comment_id),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    found = []
+    for key in keys:
+        prefix, _, number = key.partition(":")
+        if prefix == "comment" and number.isdigit():
+            found.append(int(number))
+    return found
