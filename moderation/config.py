@@ -390,6 +390,14 @@ class Settings:
             )
 
 
+_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}")
+#: What the comment forms already send: a honeypot under one of these names would trap people.
+_FORM_FIELDS = frozenset(
+    {"author_name", "email", "website", "body", "parent_id", "article_url", "article_title"}
+    | {"render_token", "author", "url", "comment", "comment_post_ID", "comment_parent"}
+)
+
+
 #: The classifiers ``MODERATION_CLASSIFIERS`` may name.
 CLASSIFIER_NAMES = ("builtin", "akismet", "openai", "perspective")
 
@@ -435,12 +443,6 @@ def _thresholds(entries: tuple[str, ...]) -> tuple[tuple[str, float, float], ...
     return tuple(found)
 
 
-_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}")
-#: What the comment forms already send: a honeypot under one of these names would trap people.
-_FORM_FIELDS = frozenset(
-    {"author_name", "email", "website", "body", "parent_id", "article_url", "article_title"}
-    | {"render_token", "author", "url", "comment", "comment_post_ID", "comment_parent"}
-)
 _SITE = re.compile(r"(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?")
 
 

@@ -246,16 +246,16 @@ def decide(public_id: str, body: ModeratorDecision) -> Response:
 @bp.patch("/articles/<path:article_key>")
 @declare(
     Operation(
-        "Admins: correct an article's address and/or title",
+        "Admins: correct an article's title and/or URL (on a configured site)",
         path=SurgePath,
         body=ArticleCorrection,
         secured=True,
         responses={
-            200: ok(responses.ArticleDetails, "The article after the correction"),
+            200: ok(responses.CorrectedArticle, "The article as corrected"),
             401: problem("Missing or invalid token"),
-            403: problem("Not an admin"),
+            403: problem("Administrators only"),
             404: problem("Unknown article"),
-            422: problem("Neither field given, or an address off the configured sites"),
+            422: problem("Invalid fields"),
         },
     )
 )

@@ -219,7 +219,12 @@ def test_each_queue_receives_only_its_own_tasks(settings: Settings, backend: Bac
             worker_app.send_task(name, kwargs={}, queue=tasks.TASK_QUEUES[name])
         CeleryPublisher(settings).publish(tasks.TASK_DELIVER_WEBHOOK, {"delivery_id": 1})
         lengths = {name: client.llen(name) for name in names}
-        expected = dict.fromkeys(names, 0) | {"checks": 1, "maintenance": 1, "webhooks": 1, "training": 1}
+        expected = dict.fromkeys(names, 0) | {
+            "checks": 1,
+            "maintenance": 1,
+            "webhooks": 1,
+            "training": 1,
+        }
         assert lengths == expected
     finally:
         client.flushdb()

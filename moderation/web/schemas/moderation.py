@@ -63,7 +63,7 @@ class SurgePath(BaseModel):
 
 
 class ArticleCorrection(BaseModel):
-    """An admin's correction of an article's address and/or title (at least one)."""
+    """An article's corrected details (at least one; the service checks the URL)."""
 
     url: StrictStr | None = None
     title: StrictStr | None = None

@@ -31,6 +31,7 @@ from moderation.web.schemas.fields import QueryText
 ARTICLE_URL_MAX_LENGTH = 2000
 ARTICLE_SIGNATURE_MAX_LENGTH = 100
 ARTICLE_TITLE_MAX_LENGTH = 500
+ARTICLE_SIGNATURE_MAX_LENGTH = 100
 RENDER_TOKEN_MAX_LENGTH = 300
 
 #: Marks a body schema that carries the honeypot field, named in the document from Settings.
@@ -105,11 +106,11 @@ class NewComment(BaseModel):
     ] = None
     article_url: Annotated[str, _clip(ARTICLE_URL_MAX_LENGTH)] = ""
     article_title: Annotated[str, _clip(ARTICLE_TITLE_MAX_LENGTH)] = ""
-    article_signature: Annotated[
-        str,
-        _clip(ARTICLE_SIGNATURE_MAX_LENGTH),
-        Field(description="The site's signature over the article's key, address and title."),
-    ] = ""
+    article_signature: Annotated[str, _clip(ARTICLE_SIGNATURE_MAX_LENGTH)] = Field(
+        default="",
+        description="The site's HMAC-SHA256 (hex) over key, article_url and article_title: "
+        "needed to create an unknown article.",
+    )
     render_token: Annotated[
         str | None,
         Checked(_token),

@@ -189,7 +189,7 @@ class CampaignDecided(BaseModel):
     changed: list[str]
 
 
-class ArticleDetails(BaseModel):
+class CorrectedArticle(BaseModel):
     key: str
     url: str
     title: str
