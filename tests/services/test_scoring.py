@@ -196,9 +196,10 @@ def test_waiting_checks_are_scored_in_one_batch(
         CommentStatus.APPROVED,
     ]
     [request] = openai.received
+    # Its own comment first, then those waiting, oldest first.
     assert request.json()["input"] == [  # type: ignore[index]
-        "Bon article",
         "Quel crétin",
+        "Bon article",
         "Merci pour ce travail",
     ]
     # The others' own tasks come later and find nothing left to do.

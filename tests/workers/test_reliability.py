@@ -171,8 +171,7 @@ class RowLock:
                 row = probe.execute(
                     # The check waits either to lock its comment or to update it.
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND (query LIKE 'UPDATE comments%%' "
-                    "OR query LIKE '%%FROM comments%%FOR UPDATE OF comments%%')"
+                    "AND query LIKE '%%comments%%' AND pid <> pg_backend_pid()"
                 ).fetchone()
                 return bool(row and row[0])
         # SQLite cannot tell who waits; the task was received and has had time to start.
