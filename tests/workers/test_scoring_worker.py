@@ -19,7 +19,8 @@ from tests.conftest import make_settings
 from tests.conftest import shared_data
 from tests.helpers import add_article
 from tests.helpers import moderator_token
-from tests.helpers import post
+from tests.helpers import post_receipt
+from tests.helpers import read_own
 from tests.processes import Process
 
 pytestmark = pytest.mark.slow
@@ -34,14 +35,16 @@ def settings(backend: Backend, tmp_path: Path) -> Settings:
 WORD_LIST_CODES = {"banned_word", "held_word", "flagged_word"}
 
 
-def wait_decided(client: FlaskClient, public_id: str, timeout: float = 90) -> str:
+def wait_decided(client: FlaskClient, receipt: dict[str, str], timeout: float = 90) -> str:
+    """The comment's status once decided, read as its author does (with the author token)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        status = client.get(f"/api/v1/comments/{public_id}").get_json()["status"]
-        if status != "pending":
-            return str(status)
+        own = read_own(client, receipt)
+        assert own is not None, "the author can always read their own comment"
+        if own["status"] != "pending":
+            return str(own["status"])
         time.sleep(0.2)
-    raise AssertionError(f"comment {public_id} still pending after {timeout}s")
+    raise AssertionError(f"comment {receipt['id']} still pending after {timeout}s")
 
 
 def train(app: Flask, kind: str, *sets: str) -> str:
@@ -63,19 +66,20 @@ def test_trained_models_mark_spam_and_hold_an_unlisted_insult(
     spam_version = train(app, "spam", "sms-spam", "youtube-spam")
     toxicity_version = train(app, "toxicity", "toxifrench-fr")
     add_article(app)
-    spam = post(
+    spam_receipt = post_receipt(
         client,
         email="promo@example.org",
         body="Check out my channel and subscribe for a free iPhone giveaway "
         "http://free-phones.example/win",
     )
-    insult = post(
+    insult_receipt = post_receipt(
         client,
         email="rageux@example.org",
         body="Espèce de tocard, ferme-la et va te cacher, pauvre minable",
     )
-    assert wait_decided(client, spam) == "spam"
-    assert wait_decided(client, insult) == "held"
+    assert wait_decided(client, spam_receipt) == "spam"
+    assert wait_decided(client, insult_receipt) == "held"
+    spam, insult = spam_receipt["id"], insult_receipt["id"]
     headers = {"Authorization": f"Bearer {moderator_token(app)}", "Accept-Language": "fr"}
 
     spam_detail = client.get(f"/api/v1/moderation/comments/{spam}", headers=headers).get_json()
