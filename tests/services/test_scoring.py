@@ -70,6 +70,7 @@ def rig_for(
 ) -> Iterator[Any]:
     openai, perspective = servers
     made: list[Flask] = []
+    pushed: list[Any] = []
 
     def factory(**overrides: Any) -> Rig:
         changed = settings.replace(
@@ -87,12 +88,15 @@ def rig_for(
         made.append(app)
         context = app.app_context()
         context.push()
+        pushed.append(context)
         add_article(app)
         return Rig(app, app.extensions["moderation.deps"])
 
     yield factory
-    for app in made:
+    for context in reversed(pushed):
         db.session.remove()
+        context.pop()
+    for app in made:
         _clean(app, backend)
 
 
