@@ -23,25 +23,13 @@ from moderation.web.schemas.contract import Checked
 from moderation.web.schemas.contract import settings_of
 from moderation.web.schemas.public import HONEYPOT_MARK
 from moderation.web.schemas.public import NewComment
+from moderation.web.schemas.public import _body
+from moderation.web.schemas.public import _email
+from moderation.web.schemas.public import _name
+from moderation.web.schemas.public import _website
 
 RETURN_URL_MAX_LENGTH = 2000
 RENDER_TOKEN_MAX_LENGTH = 300
-
-
-def _name(raw: object, settings: Settings) -> str:
-    return validation.author_name(raw, settings.name_max_length)
-
-
-def _email(raw: object, settings: Settings) -> str:
-    return validation.email(raw, settings.check_deliverability)
-
-
-def _website(raw: object, settings: Settings) -> str | None:
-    return validation.website(raw, settings.website_max_length)
-
-
-def _body(raw: object, settings: Settings) -> str:
-    return validation.body(raw, settings.body_min_length, settings.body_max_length)
 
 
 def _parent(raw: object, _settings: Settings) -> str | None:
