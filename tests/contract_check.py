@@ -11,12 +11,14 @@ declared endpoint. :func:`violations` then checks them against the app's own doc
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+import brotli
 from flask import Flask
 from flask import Response
 from flask import request
@@ -71,7 +73,7 @@ class Recorder:
             return
         body = None
         if response.mimetype in ("application/json", "application/problem+json"):
-            body = response.get_data()
+            body = _decoded(response.get_data(), response.headers.get("Content-Encoding", ""))
         self.exchanges.append(
             Exchange(
                 method=request.method,
@@ -85,6 +87,15 @@ class Recorder:
                 response_body=body,
             )
         )
+
+
+def _decoded(body: bytes, encoding: str) -> bytes:
+    """A response body as the client reads it (threads and counts may come compressed)."""
+    if encoding == "gzip":
+        return gzip.decompress(body)
+    if encoding == "br":
+        return brotli.decompress(body)  # type: ignore[no-any-return]
+    return body
 
 
 def _cached_body() -> bytes:
