@@ -43,6 +43,7 @@ ALLOWED_SITE = "https://www.journal.example"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
+    start_at_test_now()
     problem = postgres_problem()
     session.config.stash[_PG_PROBLEM] = problem
     if problem and in_ci():
@@ -50,6 +51,21 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 _PG_PROBLEM = pytest.StashKey[str | None]()
+
+
+def start_at_test_now() -> None:
+    """Move this test process's clock to ``MODERATION_TEST_NOW`` (ISO 8601), if set.
+
+    The suite must pass on any day: ``MODERATION_TEST_NOW=2027-02-28T22:45:00+00:00 make
+    pytest`` runs it as if it were that moment (the clock keeps ticking from there). Only
+    this process moves: the servers and workers the tests start keep the real clock, which
+    the tests never format.
+    """
+    when = os.environ.get("MODERATION_TEST_NOW")
+    if when:
+        import time_machine
+
+        time_machine.travel(dt.datetime.fromisoformat(when), tick=True).start()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
