@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from moderation import jobs
+from moderation import urls
 from moderation.config import PremoderationMode
 from moderation.errors import ArticleNotFound
 from moderation.errors import FieldError
@@ -25,6 +25,7 @@ from moderation.errors import ValidationFailed
 from moderation.models import Article
 from moderation.models import Comment
 from moderation.models import CommentStatus
+from moderation.services import article_signing
 from moderation.services import articles
 from moderation.services import audit
 from moderation.services import site_settings
@@ -148,7 +149,7 @@ def update(
     :raises ValidationFailed: a title or address that cannot be used, a day count out of range.
     """
     article = get(session, key)
-    errors = _check(changes)
+    errors = _check(changes, deps.settings.allowed_sites)
     if errors:
         raise ValidationFailed(errors)
     wanted: dict[str, Any] = {
@@ -156,7 +157,7 @@ def update(
         "close_after_days": changes.close_after_days,
         "closes_at": changes.closes_at,
         "title": changes.title.strip(),
-        "url": changes.url.strip(),
+        "url": urls.web_url(changes.url) or "" if changes.url.strip() else "",
     }
     changed: dict[str, dict[str, Any]] = {}
     for name, value in wanted.items():
@@ -206,20 +207,18 @@ def update_details(
     )
 
 
-def _check(changes: ArticleChanges) -> list[FieldError]:
+def _check(changes: ArticleChanges, allowed_sites: tuple[str, ...]) -> list[FieldError]:
     errors = []
     if len(changes.title.strip()) > TITLE_MAX_LENGTH:
         errors.append(FieldError("title", "too_long", {"max": TITLE_MAX_LENGTH}))
     url = changes.url.strip()
     if len(url) > URL_MAX_LENGTH:
         errors.append(FieldError("url", "too_long", {"max": URL_MAX_LENGTH}))
-    elif url:
-        try:
-            parts = urlsplit(url)
-        except ValueError:
-            parts = None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-            errors.append(FieldError("url", "invalid_url"))
+    elif url and urls.web_url(url) is None:
+        # Read as a browser reads it, the same check as everywhere else.
+        errors.append(FieldError("url", "invalid_url"))
+    elif url and article_signing.site_of(url, allowed_sites) is None:
+        errors.append(FieldError("url", "article_url_off_site"))
     days = changes.close_after_days
     if days is not None and not 0 <= days <= MAX_CLOSE_DAYS:
         errors.append(
