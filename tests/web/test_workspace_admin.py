@@ -147,6 +147,35 @@ def test_an_unusable_article_address_is_refused_next_to_its_field(app: Flask) ->
         assert db.session.scalars(sa.select(Article.url)).one().startswith("https://")
 
 
+def test_a_new_address_must_be_on_a_configured_site_but_a_stored_one_is_kept(
+    app: Flask,
+) -> None:
+    # Stored before the site list changed: editing other settings keeps it as it is.
+    add_article(app, "a1", url="https://ancien.example/a1")
+    client = admin(app)
+    status, page = send(
+        client,
+        "/moderate/articles/edit?lang=en",
+        key="a1",
+        is_open="1",
+        premoderation="all",
+        title="Titre a1",
+        url="https://ancien.example/a1",
+    )
+    assert status == 200, page
+    assert "The article is saved." in page
+    # A browser reads a backslash as a slash: this address is on another host.
+    for address in ("https://autre.example/a1", "https:\\\\autre.example\\a1"):
+        status, page = send(
+            client, "/moderate/articles/edit?lang=en", key="a1", is_open="1", url=address
+        )
+        assert status == 422, address
+        assert "the article&#39;s address on one of the configured sites" in page
+    with app.app_context():
+        article = db.session.scalars(sa.select(Article).where(Article.key == "a1")).one()
+        assert (article.url, article.premoderation) == ("https://ancien.example/a1", "all")
+
+
 def test_words_are_added_removed_imported_and_exported(app: Flask) -> None:
     client = admin(app)
     status, _ = send(client, "/moderate/lists/words", term="tocard", action="hold", language="fr")
