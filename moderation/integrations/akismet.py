@@ -54,10 +54,12 @@ class AkismetClassifier(RemoteClassifier):
         transport: PolicyTransport,
         *,
         discard_allowed: bool = False,
+        honeypot_field: str | None = None,
         cache: ResultCache | None = None,
     ) -> None:
         super().__init__(ResilientHttp(transport), cache)
         self.discard_allowed = discard_allowed
+        self.honeypot_field = honeypot_field
         self.client = akismet.SyncClient(
             config=akismet.Config(key=key, url=site_url), http_client=policy_client(transport)
         )
@@ -69,7 +71,7 @@ class AkismetClassifier(RemoteClassifier):
             return None
         started = time.perf_counter()
         verdict = self._call(
-            lambda: self.client.comment_check(submission.ip or "", **_arguments(submission))
+            lambda: self.client.comment_check(submission.ip or "", **self._arguments(submission))
         )
         discard = verdict is akismet.CheckResponse.DISCARD and self.discard_allowed
         value = 1.0 if discard else (PROBABLE_SPAM if verdict else 0.0)
@@ -84,7 +86,7 @@ class AkismetClassifier(RemoteClassifier):
         """Report a moderator's decision back (submit-spam or submit-ham)."""
         if not submission.ip:
             return
-        arguments = _arguments(submission)
+        arguments = self._arguments(submission)
         arguments["comment_author_email"] = author_email
         ip = submission.ip
         if is_spam:
@@ -106,6 +108,12 @@ class AkismetClassifier(RemoteClassifier):
             if isinstance(cause, httpx.HTTPStatusError):
                 raise PermanentError(f"akismet: HTTP {cause.response.status_code}") from None
             raise TransientError("akismet: request failed") from None
+
+    def _arguments(self, submission: Submission) -> akismet.AkismetArguments:
+        found = _arguments(submission)
+        if self.honeypot_field:
+            found["honeypot_field_name"] = self.honeypot_field
+        return found
 
 
 def _arguments(submission: Submission) -> akismet.AkismetArguments:

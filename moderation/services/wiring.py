@@ -84,6 +84,7 @@ def outside_classifiers(settings: Settings) -> tuple[Classifier, ...]:
                 settings.site_url,
                 PolicyTransport("akismet", policy, base_url=settings.akismet_url),
                 discard_allowed=settings.akismet_discard,
+                honeypot_field=settings.honeypot_field,
             )
         )
     if "openai" in names:

@@ -66,7 +66,9 @@ def akismet_client(
     service: fake.FakeService, waits: Waits, *, key: str = "good-key", discard: bool = True
 ) -> AkismetClassifier:
     transport = PolicyTransport("akismet", FAST, base_url=service.url, sleep=waits)
-    return AkismetClassifier(key, "https://journal.example", transport, discard_allowed=discard)
+    return AkismetClassifier(
+        key, "https://journal.example", transport, discard_allowed=discard, honeypot_field="company"
+    )
 
 
 def test_akismet_check_sends_the_commenters_original_context(
@@ -90,6 +92,9 @@ def test_akismet_check_sends_the_commenters_original_context(
     assert form["blog_lang"] == "fr"
     assert form["comment_type"] == "comment"
     assert form["blog"] == "https://journal.example"
+    # The honeypot as the protocol names it: only comments that left it empty get here.
+    assert form["honeypot_field_name"] == "company"
+    assert "company" not in form
 
 
 def test_akismet_discard_is_spam_without_review_only_when_the_site_allows(
@@ -131,6 +136,7 @@ def test_akismet_reports_moderator_decisions_with_the_original_context(
     assert spam.form()["user_ip"] == "203.0.113.7"
     assert spam.form()["comment_author_email"] == "bot@example.org"
     assert ham.form()["user_agent"] == "Mozilla/5.0 (reader)"
+    assert ham.form()["honeypot_field_name"] == "company"
 
 
 def test_akismet_server_errors_are_retried_with_backoff_then_answered(
