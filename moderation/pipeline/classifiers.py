@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 from typing import Protocol
 
 import numpy as np
@@ -247,9 +248,16 @@ def bundle_to_arrays(bundle: ModelBundle) -> dict[str, np.ndarray]:
     return arrays
 
 
+def header_from_arrays(arrays: Mapping[str, np.ndarray]) -> dict[str, Any]:
+    """The JSON description of a bundle (kind, version, languages...), without its weights."""
+    raw = bytes(np.asarray(arrays["header"], dtype=np.uint8))
+    header: dict[str, Any] = json.loads(raw.decode())
+    return header
+
+
 def bundle_from_arrays(arrays: Mapping[str, np.ndarray]) -> ModelBundle:
     """The inverse of :func:`bundle_to_arrays`."""
-    header = json.loads(bytes(np.asarray(arrays["header"], dtype=np.uint8)).decode())
+    header = header_from_arrays(arrays)
     families = {name: _model_from_arrays(spec, arrays) for name, spec in header["families"].items()}
     return ModelBundle(
         kind=header["kind"],

@@ -10,6 +10,7 @@ notices a newly activated version at its next batch.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import threading
 import time
@@ -27,6 +28,7 @@ from moderation.pipeline.classifiers import Encoder
 from moderation.pipeline.classifiers import ModelBundle
 from moderation.pipeline.classifiers import bundle_from_arrays
 from moderation.pipeline.classifiers import bundle_to_arrays
+from moderation.pipeline.classifiers import header_from_arrays
 from moderation.pipeline.types import Classifier
 
 KINDS = ("spam", "toxicity")
@@ -107,6 +109,20 @@ def shipped_bundle(kind: str) -> ModelBundle | None:
     return decode(source.read_bytes())
 
 
+@functools.cache
+def shipped_version(kind: str) -> str | None:
+    """The name of the model the package ships for ``kind``, read without decoding it.
+
+    Only the archive's small header is read (``np.load`` opens members lazily); the
+    package's files do not change while a process runs, so the answer is kept.
+    """
+    source = resources.files("moderation").joinpath("classifier_data", f"{kind}.npz")
+    if not source.is_file():
+        return None
+    with source.open("rb") as handle, np.load(handle, allow_pickle=False) as arrays:
+        return str(header_from_arrays(arrays)["version"])
+
+
 def encode(bundle: ModelBundle) -> bytes:
     """A bundle as the bytes of a compressed ``.npz`` file (no pickled objects)."""
     buffer = io.BytesIO()
@@ -175,24 +191,31 @@ def find(session: Session, name: str) -> ModelVersion:
     return row
 
 
-def rollback(session: Session, kind: str, now: dt.datetime) -> ModelVersion | None:
-    """Go back to the version in force before the current one (or to the shipped model).
+def rollback_target(session: Session, kind: str, active_id: int) -> int | None:
+    """The id of the version a rollback from ``active_id`` goes to (``None``: the shipped model).
 
-    "Before" is by activation time: the most recently activated other version of the
-    kind. Returns the version now in force (``None``: the shipped model).
+    "Before" is by activation time: the most recently activated other version of the kind.
     """
-    active = active_rows(session).get(kind)
-    if active is None:
-        raise ModelVersionNotFound(f"{kind}: the shipped model is already in force")
-    previous = session.scalar(
-        sa.select(ModelVersion)
+    return session.scalar(
+        sa.select(ModelVersion.id)
         .where(
             ModelVersion.kind == kind,
-            ModelVersion.id != active,
+            ModelVersion.id != active_id,
             ModelVersion.activated_at.is_not(None),
         )
         .order_by(ModelVersion.activated_at.desc(), ModelVersion.id.desc())
         .limit(1)
     )
-    activate(session, kind, None if previous is None else previous.id, now)
-    return previous
+
+
+def rollback(session: Session, kind: str, now: dt.datetime) -> ModelVersion | None:
+    """Go back to the version in force before the current one (or to the shipped model).
+
+    Returns the version now in force (``None``: the shipped model).
+    """
+    active = active_rows(session).get(kind)
+    if active is None:
+        raise ModelVersionNotFound(f"{kind}: the shipped model is already in force")
+    previous = rollback_target(session, kind, active)
+    activate(session, kind, previous, now)
+    return None if previous is None else session.get(ModelVersion, previous)
