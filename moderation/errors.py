@@ -92,3 +92,11 @@ class WebhookUrlRefused(ModerationError):
 
 class ModelVersionNotFound(ModerationError):
     """No stored model version has that name or id (or none of that kind to go back to)."""
+
+
+class ModelVersionChanged(ModerationError):
+    """The version in force is no longer the one a change was asked against.
+
+    Someone else switched versions meanwhile (or the same form was sent twice): the change
+    would not do what the person saw on their page, so nothing is done.
+    """

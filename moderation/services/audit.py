@@ -2,8 +2,8 @@
 
 Status changes are logged by ``services.decisions``; everything else a person does that an
 editor may later need to account for (signing in, revealing an email, changing accounts,
-trusting or blocking an author, editing a note, registering or
-changing a webhook endpoint) is one :class:`AuditEntry` here, written
+trusting or blocking an author, editing a note, registering or changing a webhook
+endpoint, putting a model version in force) is one :class:`AuditEntry` here, written
 in the same transaction as the act itself. Entries carry ids and codes, never an email,
 an address or a password.
 """
@@ -50,6 +50,9 @@ class AuditAction(StrEnum):
     ARTICLE_CHANGED = "article_changed"
     WORD_LIST_CHANGED = "word_list_changed"
     BLOCK_LIST_CHANGED = "block_list_changed"
+    # The models page: which built-in model version is in force.
+    MODEL_ACTIVATED = "model_activated"
+    MODEL_ROLLED_BACK = "model_rolled_back"
 
 
 def record(
