@@ -21,6 +21,7 @@ from moderation.models import DecisionSource
 from moderation.models import ModerationDecision
 from moderation.models import SiteSetting
 from moderation.models import WordListEntry
+from moderation.services import model_versions
 from tests.browser.test_workspace import serious_violations
 from tests.browser.test_xss import payloads
 from tests.browser.test_xss import store_comments
@@ -30,6 +31,10 @@ from tests.browser.workspace import add_moderator
 from tests.browser.workspace import seed_held
 from tests.browser.workspace import sign_in
 from tests.browser.workspace import wait_ready
+from tests.model_helpers import NEWER
+from tests.model_helpers import OLDER
+from tests.model_helpers import seed_scored_decisions
+from tests.model_helpers import seed_versions
 
 AT = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
 INERT = """() => ({
@@ -145,6 +150,7 @@ ADMIN_PAGES = (
     ("lists", "/moderate/lists"),
     ("log", "/moderate/log"),
     ("stats", "/moderate/stats?days=7"),
+    ("models", "/moderate/models"),
 )
 
 
@@ -152,6 +158,9 @@ def test_admin_pages_pass_axe_in_both_languages_with_screenshots(
     live: Stack, page: Page, screenshots: Path
 ) -> None:
     seed_held(live, 3)
+    # The models page with its tables filled: versions of the site's, and the shadow report.
+    seed_versions(live.app)
+    seed_scored_decisions(live.app)
     email = add_moderator(live, "ada")
     for lang in ("fr", "en"):
         sign_in(page, live, email, lang)
@@ -187,3 +196,30 @@ def test_an_admin_closes_an_article_and_changes_a_setting_from_the_pages(
         assert not article.is_open
         assert article.premoderation == "all"
         assert db.session.get(SiteSetting, "max_links").value == 7  # type: ignore[union-attr]
+
+
+def test_an_admin_activates_and_rolls_back_a_model_version_from_the_page(
+    live: Stack, page: Page
+) -> None:
+    _older, newer = seed_versions(live.app)
+    sign_in(page, live, add_moderator(live, "ada"), "en")
+    page.goto(f"{live.service}/moderate/models?lang=en")
+    wait_ready(page)
+    expect(page.locator("#in-force-spam strong")).to_have_text(NEWER)
+    page.get_by_role("button", name=f"Activate {OLDER}").click()
+    expect(page.locator("p.alert.success")).to_have_text(f"Spam: {OLDER} is now in force.")
+    expect(page.locator("#in-force-spam strong")).to_have_text(OLDER)
+    # From the keyboard: the rollback button goes back to the version in force before.
+    rollback = page.get_by_role("button", name=f"Roll back to {NEWER}")
+    rollback.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("p.alert.success")).to_have_text(f"Spam: {NEWER} is now in force.")
+    expect(page.locator("#in-force-spam strong")).to_have_text(NEWER)
+    with live.app.app_context():
+        assert model_versions.active_rows(db.session) == {"spam": newer}
+        actions = db.session.scalars(
+            sa.select(AuditEntry.action)
+            .where(AuditEntry.action.like("model_%"))
+            .order_by(AuditEntry.id)
+        ).all()
+    assert actions == ["model_activated", "model_rolled_back"]

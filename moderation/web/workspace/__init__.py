@@ -46,6 +46,7 @@ from moderation.web.workspace import canned  # noqa: E402,F401
 from moderation.web.workspace import errors  # noqa: E402,F401
 from moderation.web.workspace import lists  # noqa: E402,F401
 from moderation.web.workspace import log  # noqa: E402,F401
+from moderation.web.workspace import models_page  # noqa: E402,F401
 from moderation.web.workspace import people  # noqa: E402,F401
 from moderation.web.workspace import queue  # noqa: E402,F401
 from moderation.web.workspace import site  # noqa: E402,F401

@@ -21,8 +21,10 @@ from wtforms.validators import DataRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
+from wtforms.validators import Regexp
 
 from moderation.models import ModeratorRole
+from moderation.services import model_versions
 from moderation.services import moderators
 from moderation.services.authors import BlockScope
 from moderation.services.decisions import Action
@@ -164,3 +166,25 @@ class AuthorForm(FlaskForm):  # type: ignore[misc]
         choices=[SelectChoice(s.value, s.value) for s in BlockScope], validate_choice=True
     )
     reject_waiting = BooleanField()
+
+
+class ModelChangeForm(FlaskForm):  # type: ignore[misc]
+    """A button of the models page: activate a version, or roll back a kind.
+
+    ``version`` is a stored version's id or ``shipped``: for ``activate`` the version to put
+    in force, for ``rollback`` the one the page showed in force (the service refuses if
+    another is in force by then).
+    """
+
+    action = SelectField(
+        choices=[SelectChoice("activate", "activate"), SelectChoice("rollback", "rollback")]
+    )
+    kind = SelectField(choices=[SelectChoice(k, k) for k in model_versions.KINDS])
+    version = StringField(
+        validators=[DataRequired(), Regexp(rf"^(?:{model_versions.SHIPPED}|[1-9][0-9]{{0,17}})\Z")]
+    )
+
+    def version_id(self) -> int | None:
+        """The chosen version's id (``None``: the shipped model); after validation."""
+        value = str(self.version.data)
+        return None if value == model_versions.SHIPPED else int(value)

@@ -39,6 +39,8 @@ ACTION_LABELS: dict[str, LazyString] = {
     AuditAction.ARTICLE_CHANGED.value: _l("Article settings changed"),
     AuditAction.WORD_LIST_CHANGED.value: _l("Word list changed"),
     AuditAction.BLOCK_LIST_CHANGED.value: _l("Block list changed"),
+    AuditAction.MODEL_ACTIVATED.value: _l("Model version put in force"),
+    AuditAction.MODEL_ROLLED_BACK.value: _l("Model version rolled back"),
 }
 KIND_LABELS: dict[str, LazyString] = {
     moderation_log.LogKind.DECISIONS.value: _l("Decisions"),
