@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 
 from moderation.db import db
 from moderation.services import shadow
+from moderation.services import site_settings
 from moderation.services.ports import Deps
 
 
@@ -27,7 +28,9 @@ def _percent(value: float | None) -> str:
 def shadow_report_command(as_json: bool) -> None:
     """Agreement, precision/recall and the share decided alone, per backend, vs moderators."""
     deps: Deps = current_app.extensions["moderation.deps"]
-    reports = shadow.shadow_report(db.session(), deps.policy)
+    session = db.session()
+    # The thresholds the workers decide with: an admin's override in the settings counts.
+    reports = shadow.shadow_report(session, site_settings.policy(session, deps))
     if not reports:
         click.echo("No comment decided by a moderator has scores yet.")
         return

@@ -4,12 +4,14 @@ back (audited, refused when wrong), and the shadow report's figures."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from moderation.cli_scoring import shadow_report_command
 from moderation.db import db
 from moderation.models import AuditEntry
 from moderation.models import Comment
@@ -247,6 +249,15 @@ def test_the_shadow_report_measures_at_the_thresholds_in_force(app: Flask) -> No
     assert "<td>0.25 / 0.9</td>" in shadow
     # Every perspective score is now on the moderator's side of the hold threshold.
     assert "<td>100.0%</td>" in shadow
+    # The command line reports the same figures.
+    result = app.test_cli_runner().invoke(shadow_report_command, ["--json"])
+    assert result.exit_code == 0, result.output
+    [report] = [
+        r
+        for r in map(json.loads, result.output.splitlines())
+        if r["backend"] == "perspective" and r["attribute"] == "toxicity"
+    ]
+    assert (report["hold_at"], report["agreement"]) == (0.25, 1.0)
 
 
 def test_names_from_outside_backends_are_shown_as_text(app: Flask) -> None:
