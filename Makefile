@@ -54,7 +54,7 @@ types: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP) translations
-	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist worksteal
 
 test: lint types pytest
 
