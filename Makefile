@@ -6,6 +6,9 @@
 # (requirements-dev.lock; `make lock` rewrites them from pyproject.toml).
 
 PYTHON ?= python3
+# The suite runs in this many processes (pytest-xdist): it mostly waits on servers and
+# workers, so two share a 2-core machine well.
+TEST_PROCESSES ?= 2
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
@@ -51,7 +54,7 @@ types: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP) translations
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist worksteal
 
 test: lint types pytest
 

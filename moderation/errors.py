@@ -45,10 +45,6 @@ class CommentNotFound(ModerationError):
     """No comment has that public id."""
 
 
-class DuplicateComment(ModerationError):
-    """The same author already posted the same text on this article."""
-
-
 class IllegalTransition(ModerationError):
     """The requested status change is not allowed from the comment's current status."""
 

@@ -16,8 +16,14 @@ PG_URL = os.environ.get(
     "MODERATION_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REDIS_URL = os.environ.get("MODERATION_TEST_REDIS_URL", "redis://127.0.0.1:6379")
-#: A schema of our own inside the ``test`` database, dropped and created per run.
-PG_SCHEMA = "moderation_test"
+#: The test process's place among the suite's parallel processes (pytest-xdist names them
+#: gw0, gw1...; a run without it is process 0).
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+#: A schema of our own inside the ``test`` database, dropped and created per run (one per
+#: process, so parallel processes never see each other's rows).
+PG_SCHEMA = "moderation_test" if WORKER == 0 else f"moderation_test_{WORKER}"
+#: The Redis databases (broker, cache) of this process: 14 and 15 for the first, then down.
+REDIS_DATABASES = (14 - 2 * WORKER, 15 - 2 * WORKER)
 
 HOW_TO_START = """\
 The PostgreSQL + Redis test leg is required in CI (CI=true) but {what} is unreachable.

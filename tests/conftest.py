@@ -20,6 +20,7 @@ from moderation.services.wiring import build_deps
 from tests import contract_check
 from tests.backends import PG_SCHEMA
 from tests.backends import PG_URL
+from tests.backends import REDIS_DATABASES
 from tests.backends import REDIS_URL
 from tests.backends import Backend
 from tests.backends import how_to_start
@@ -163,8 +164,12 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         with psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
             conn.execute(f"CREATE SCHEMA {PG_SCHEMA}")
+        broker_db, cache_db = REDIS_DATABASES
         chosen = Backend(
-            "postgres", postgres_url_with_schema(), f"{REDIS_URL}/14", f"{REDIS_URL}/15"
+            "postgres",
+            postgres_url_with_schema(),
+            f"{REDIS_URL}/{broker_db}",
+            f"{REDIS_URL}/{cache_db}",
         )
         _flush_redis(chosen.broker_url)
         _flush_redis(chosen.redis_url)

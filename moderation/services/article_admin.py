@@ -189,29 +189,6 @@ def update(
     return sorted(changed)
 
 
-def update_details(
-    session: Session, deps: Deps, key: str, *, title: str, url: str, moderator_id: int
-) -> list[str]:
-    """Correct an article's title and address only (e.g. a squatted key); audited."""
-    article = get(session, key)
-    return update(
-        session,
-        deps,
-        key,
-        ArticleChanges(
-            is_open=article.is_open,
-            premoderation=PremoderationMode(article.premoderation)
-            if article.premoderation
-            else None,
-            close_after_days=article.close_after_days,
-            closes_at=article.closes_at,
-            title=title,
-            url=url,
-        ),
-        moderator_id=moderator_id,
-    )
-
-
 def _check(changes: ArticleChanges, allowed_sites: tuple[str, ...] | None) -> list[FieldError]:
     """``allowed_sites`` None: the address is unchanged and not checked again."""
     errors = []

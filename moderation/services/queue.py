@@ -159,7 +159,7 @@ def tab_condition(tab: Tab, now: dt.datetime) -> sa.ColumnElement[bool]:
 
 
 def _conditions(
-    filters: QueueFilter, now: dt.datetime, secret: str
+    filters: QueueFilter, now: dt.datetime, secret: str, article_ids: list[int] | None
 ) -> list[sa.ColumnElement[bool]]:
     found = [tab_condition(filters.tab, now)]
     if filters.statuses:
@@ -173,16 +173,13 @@ def _conditions(
     if filters.email:
         # By the keyed hash: an indexed equality, and the address is never compared raw.
         found.append(Comment.email_hash == email_hash(secret, filters.email.strip()))
-    if filters.article:
+    if article_ids is not None:
+        # One article (the usual case, a link from its page) is an equality, so the
+        # (article, time) index gives its comments in order without sorting the thread.
         found.append(
-            Comment.article_id.in_(
-                sa.select(Article.id).where(
-                    sa.or_(
-                        Article.key == filters.article,
-                        Article.title.ilike(f"%{_like(filters.article)}%", escape="\\"),
-                    )
-                )
-            )
+            Comment.article_id == article_ids[0]
+            if len(article_ids) == 1
+            else Comment.article_id.in_(article_ids)
         )
     if filters.language:
         found.append(Comment.language == filters.language)
@@ -197,6 +194,18 @@ def _conditions(
     if filters.campaign_id is not None:
         found.append(Comment.campaign_id == filters.campaign_id)
     return found
+
+
+def _matching_articles(session: Session, text: str) -> list[int]:
+    """The article whose key is ``text``; failing that, those whose title contains it."""
+    key = session.scalar(sa.select(Article.id).where(Article.key == text.strip()))
+    if key is not None:
+        return [key]
+    return list(
+        session.scalars(
+            sa.select(Article.id).where(Article.title.ilike(f"%{_like(text)}%", escape="\\"))
+        )
+    )
 
 
 def _like(text: str) -> str:
@@ -217,7 +226,11 @@ def list_queue(
     :raises ValidationFailed: a malformed cursor.
     """
     order = filters.effective_order
-    query = sa.select(Comment).where(*_conditions(filters, now, secret)).limit(limit + 1)
+    article_ids = _matching_articles(session, filters.article) if filters.article else None
+    if article_ids == []:
+        return QueuePage([], None)
+    conditions = _conditions(filters, now, secret, article_ids)
+    query = sa.select(Comment).where(*conditions).limit(limit + 1)
     risk = sa.func.coalesce(Comment.risk, -1.0)
     position = _parse_cursor(cursor, order)
     if order is Order.OLDEST:

@@ -88,10 +88,6 @@ def register_error_handlers(app: Flask) -> None:
     def _comment_missing(exc: errors.CommentNotFound) -> Response:
         return problem(404, "comment-not-found", _("This comment does not exist."))
 
-    @app.errorhandler(errors.DuplicateComment)
-    def _duplicate(exc: errors.DuplicateComment) -> Response:
-        return problem(409, "duplicate", _("You have already posted this comment."))
-
     @app.errorhandler(errors.IllegalTransition)
     def _transition(exc: errors.IllegalTransition) -> Response:
         return problem(

@@ -187,17 +187,24 @@ def test_search_finds_by_text_author_email_and_article(app: Flask) -> None:
     [tram] = held(app, public, 1, body="Le tramway arrive enfin dans le quartier.")
     [zoe] = held(app, public, 1, author_name="Zoé Martin", email="zoe@example.org")
     [budget] = held(app, public, 1, key="budget")
+    add_article(app, "budget-vote")
+    [vote] = held(app, public, 1, key="budget-vote")
     moderator = signed_in_client(app)
 
     def found(**query: str) -> set[str]:
         page = moderator.get("/moderate/", query_string={"tab": "all", **query})
         html = page.get_data(as_text=True)
-        return {i for i in (tram, zoe, budget) if f'id="c-{i}"' in html}
+        return {i for i in (tram, zoe, budget, vote) if f'id="c-{i}"' in html}
 
     assert found(q="TRAMWAY") == {tram}
     assert found(author_name="zoé") == {zoe}
     assert found(email="ZOE@example.org") == {zoe}
+    # An article's key (the links from its page) names that article alone; other text
+    # is looked for in the titles.
     assert found(article="budget") == {budget}
+    assert found(article="vote") == {vote}
+    assert found(article="TITRE") == {tram, zoe, budget, vote}
+    assert found(article="aucun") == set()
     assert found(q="100%_") == set()
     # An invalid filter is named next to its field and ignored.
     page = moderator.get("/moderate/", query_string={"score_min": "lots", "lang": "en"})
