@@ -21,6 +21,7 @@ from moderation.errors import ValidationFailed
 from moderation.models import ModelVersion
 from moderation.pipeline.classifiers import Encoder
 from moderation.services import evaluation
+from moderation.services import model_admin
 from moderation.services import model_versions
 from moderation.services import training
 from moderation.services import wiring
@@ -169,7 +170,8 @@ def activate_command(kind: str, version: str) -> None:
         row_id = (
             None if version == model_versions.SHIPPED else model_versions.find(session, version).id
         )
-        model_versions.activate(session, kind, row_id, now)
+        # Audited like the workspace's button, with no moderator: an operator's command.
+        model_admin.activate(session, kind, row_id, now=now, moderator_id=None)
     except ModelVersionNotFound as exc:
         db.session.rollback()
         raise click.ClickException(f"not found: {exc}") from None
@@ -182,13 +184,20 @@ def activate_command(kind: str, version: str) -> None:
 @with_appcontext
 def rollback_command(kind: str) -> None:
     """Go back to the version of KIND in force before the current one."""
+    session = db.session()
     try:
-        previous = model_versions.rollback(db.session(), kind, _deps().clock.now())
+        switch = model_admin.roll_back(
+            session,
+            kind,
+            expected_id=model_versions.active_rows(session).get(kind),
+            now=_deps().clock.now(),
+            moderator_id=None,
+        )
     except ModelVersionNotFound as exc:
         db.session.rollback()
         raise click.ClickException(f"nothing to roll back: {exc}") from None
     db.session.commit()
-    click.echo(f"{kind}: {previous.version if previous else 'shipped'} in force")
+    click.echo(f"{kind}: {switch.after or 'shipped'} in force")
 
 
 @model_group.command("retrain")

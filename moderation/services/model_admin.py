@@ -161,7 +161,7 @@ def activate(
     version_id: int | None,
     *,
     now: dt.datetime,
-    moderator_id: int,
+    moderator_id: int | None,
 ) -> Switch:
     """Put a version of ``kind`` in force (``None``: the shipped model); audited.
 
@@ -186,7 +186,7 @@ def roll_back(
     *,
     expected_id: int | None,
     now: dt.datetime,
-    moderator_id: int,
+    moderator_id: int | None,
 ) -> Switch:
     """Go back to the version of ``kind`` in force before the current one; audited.
 
@@ -194,7 +194,7 @@ def roll_back(
     (someone switched meanwhile, or the form was sent twice) nothing is done and
     :class:`ModelVersionChanged` is raised, so a rollback never goes further back than
     the page said. With the shipped model in force there is nothing to go back to
-    (:class:`ModelVersionNotFound`).
+    (:class:`ModelVersionNotFound`). ``moderator_id`` is ``None`` from the command line.
     """
     _check_kind(kind)
     before = model_versions.active_rows(session).get(kind)
@@ -217,7 +217,7 @@ def _record(
     before: int | None,
     after: int | None,
     now: dt.datetime,
-    moderator_id: int,
+    moderator_id: int | None,
 ) -> Switch:
     shipped = model_versions.shipped_version(kind) or model_versions.SHIPPED
     switch = Switch(kind, _name(session, before), _name(session, after))

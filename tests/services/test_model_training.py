@@ -19,6 +19,7 @@ from moderation.cli_models import train_command
 from moderation.config import Settings
 from moderation.db import db
 from moderation.errors import ModelVersionNotFound
+from moderation.models import AuditEntry
 from moderation.models import ModelVersion
 from moderation.services import comments
 from moderation.services import decisions
@@ -221,6 +222,18 @@ def test_the_cli_trains_evaluates_lists_and_rolls_back(app: Flask, tmp_path: Pat
     assert again.exit_code == 0, again.output
     with app.app_context():
         assert model_versions.find(db.session, name).is_active
+        # Both switches are in the audit log, as an operator's (no moderator named).
+        entries = db.session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.action.in_(("model_rolled_back", "model_activated")))
+            .order_by(AuditEntry.id)
+        ).all()
+    assert [(e.action, e.moderator_id) for e in entries] == [
+        ("model_rolled_back", None),
+        ("model_activated", None),
+    ]
+    assert entries[0].details["changes"]["spam"]["from"] == name
+    assert entries[1].details["changes"]["spam"]["to"] == name
 
 
 def test_the_cli_refuses_a_file_without_labels(app: Flask, tmp_path: Path) -> None:
