@@ -598,9 +598,13 @@ def call(
     payload: Any = None,
     token: str | None = None,
     client_ip: str | None = None,
+    author_token: str | None = None,
 ) -> tuple[int, Any]:
     """One JSON request; returns (status, decoded body)."""
     headers = {"Accept": "application/json"}
+    if author_token:
+        # A comment that is not public is shown to its author only.
+        headers["Moderation-Author-Token"] = author_token
     if client_ip:
         headers["X-Forwarded-For"] = client_ip  # the service trusts one proxy hop
     data = None
@@ -621,11 +625,18 @@ def call(
 
 def post_comment(base: str, article: str, payload: dict[str, Any], client_ip: str) -> str:
     """POST one comment as the reader at ``client_ip``; returns its public id."""
+    return post_comment_as_author(base, article, payload, client_ip)[0]
+
+
+def post_comment_as_author(
+    base: str, article: str, payload: dict[str, Any], client_ip: str
+) -> tuple[str, str]:
+    """POST one comment; returns its public id and the author token that reads it back."""
     path = f"/api/v1/articles/{article}/comments"
     status, body = call(base, "POST", path, payload, client_ip=client_ip)
     if status != 202:
         raise RuntimeError(f"POST comment to {article}: {status} {body}")
-    return str(body["id"])
+    return str(body["id"]), str(body["author_token"])
 
 
 def reader_ip(rng: random.Random) -> str:
@@ -999,6 +1010,7 @@ def decision_latency(
 ) -> dict[str, Any]:
     """POST ``count`` comments at ``rate``/s, then read each one's created_at/decided_at."""
     ids: list[str] = []
+    tokens: dict[str, str] = {}
     post_ms: list[float] = []
     start = time.monotonic()
     for i in range(count):
@@ -1006,7 +1018,10 @@ def decision_latency(
         time.sleep(max(0.0, start + i / rate - time.monotonic()))
         sent = time.perf_counter()
         payload = comment_payload(rng, corpus, 500_000 + i)
-        ids.append(post_comment(base, LATENCY_ARTICLE, payload, reader_ip(rng)))
+        public_id, tokens[public_id] = post_comment_as_author(
+            base, LATENCY_ARTICLE, payload, reader_ip(rng)
+        )
+        ids.append(public_id)
         post_ms.append((time.perf_counter() - sent) * 1000)
     # The service's own timestamps give the latency; polling only finds out when it is there.
     latencies: list[float] = []
@@ -1014,7 +1029,9 @@ def decision_latency(
     deadline = time.monotonic() + 120
     for public_id in ids:
         while True:
-            status, body = call(base, "GET", f"/api/v1/comments/{public_id}")
+            status, body = call(
+                base, "GET", f"/api/v1/comments/{public_id}", author_token=tokens[public_id]
+            )
             if status == 200 and body["status"] != "pending":
                 break
             if time.monotonic() > deadline:
