@@ -6,6 +6,8 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -29,6 +31,9 @@ from tests.backends import postgres_problem
 from tests.backends import postgres_url_with_schema
 from tests.processes import Process
 from tests.processes import celery_worker
+
+if TYPE_CHECKING:
+    import psycopg
 
 #: The webhook tests' fixtures (``rig``), available to every test module.
 pytest_plugins = ("tests.webhook_helpers",)
@@ -151,6 +156,32 @@ def _flush_redis(url: str) -> None:
     client.close()
 
 
+# Held while one test process moves the extension, so that two never race to create it.
+_EXTENSION_LOCK = 0x6D6F6465
+
+
+def _keep_shared_extensions_out_of_test_schemas(conn: psycopg.Connection[Any]) -> None:
+    """Put pg_trgm in ``public``, which no test process drops.
+
+    An extension belongs to one schema of the database, the first of the search path that
+    created it: left in one test process's schema, its ``DROP SCHEMA ... CASCADE`` (at
+    every set-up of that process's PostgreSQL leg) would drop the trigram indexes of every
+    other process's schema in the middle of their queries, and can deadlock with them.
+    """
+    conn.execute("SELECT pg_advisory_lock(%s)", (_EXTENSION_LOCK,))
+    try:
+        row = conn.execute(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
+            " WHERE e.extname = 'pg_trgm'"
+        ).fetchone()
+        if row is None:
+            conn.execute("CREATE EXTENSION pg_trgm SCHEMA public")
+        elif row[0] != "public":
+            conn.execute("ALTER EXTENSION pg_trgm SET SCHEMA public")
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (_EXTENSION_LOCK,))
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Backend:
     """A freshly migrated database (and broker) of each kind."""
@@ -162,6 +193,7 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         import psycopg
 
         with psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True) as conn:
+            _keep_shared_extensions_out_of_test_schemas(conn)
             conn.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
             conn.execute(f"CREATE SCHEMA {PG_SCHEMA}")
         broker_db, cache_db = REDIS_DATABASES
