@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Generator
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,6 +55,11 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
+# The running stack's server logs, and where each stood when the current test began: a
+# failing test's report carries what the servers wrote during it (a 500's traceback).
+_SERVER_LOGS: list[Path] = []
+_LOG_STARTS = pytest.StashKey[dict[Path, int]]()
+
 MISSING_BROWSER = f"""
 {"!" * 78}
 BROWSER TESTS NOT RUN: {CHROMIUM} is missing.
@@ -93,6 +99,7 @@ def stack(
     service = f"http://127.0.0.1:{service_port}"
     settings = make_settings(backend, directory, allowed_sites=(host,))
     web = gunicorn(settings, directory / "gunicorn.log", service_port)
+    _SERVER_LOGS[:] = [directory / "gunicorn.log", directory / "demo_host.log"]
     # settings.rate_limit is "" (off), but the config reader takes a blank variable for
     # "unset" and applies the default 5 per minute: give the suite an explicit high limit.
     web.env["MODERATION_RATE_LIMIT"] = "10000 per minute"
@@ -135,11 +142,31 @@ def _warm(*urls: str) -> None:
 
 
 @pytest.fixture
-def live(stack: Stack) -> Iterator[Stack]:
+def live(stack: Stack, request: pytest.FixtureRequest) -> Iterator[Stack]:
     """The stack with an empty database (and cache) for this test."""
     _clean(stack.app, stack.backend)
+    request.node.stash[_LOG_STARTS] = {
+        path: path.stat().st_size for path in _SERVER_LOGS if path.exists()
+    }
     yield stack
     _clean(stack.app, stack.backend)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test's report shows what the stack's servers logged while it ran."""
+    report = yield
+    starts = item.stash.get(_LOG_STARTS, None)
+    if report.failed and starts:
+        for path, start in starts.items():
+            with path.open("rb") as log:
+                log.seek(start)
+                written = log.read().decode("utf-8", "replace")
+            if written.strip():
+                report.sections.append((f"Captured {path.name} ({call.when})", written[-20_000:]))
+    return report
 
 
 @pytest.fixture
