@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import aliased
 
 from moderation.errors import CommentNotFound
 from moderation.errors import FieldError
@@ -161,13 +162,10 @@ def tab_condition(tab: Tab, now: dt.datetime) -> sa.ColumnElement[bool]:
 def _conditions(
     filters: QueueFilter, now: dt.datetime, secret: str, article_ids: list[int] | None
 ) -> list[sa.ColumnElement[bool]]:
+    """Every condition of ``filters`` but the substring searches (see ``_substrings``)."""
     found = [tab_condition(filters.tab, now)]
     if filters.statuses:
         found.append(Comment.status.in_(list(filters.statuses)))
-    if filters.text:
-        found.append(Comment.body_text.ilike(f"%{_like(filters.text)}%", escape="\\"))
-    if filters.author_name:
-        found.append(Comment.author_name.ilike(f"%{_like(filters.author_name)}%", escape="\\"))
     if filters.author:
         found.append(Comment.email_hash == filters.author)
     if filters.email:
@@ -193,6 +191,16 @@ def _conditions(
         found.append(Comment.risk <= filters.score_max)
     if filters.campaign_id is not None:
         found.append(Comment.campaign_id == filters.campaign_id)
+    return found
+
+
+def _substrings(filters: QueueFilter, entity: type[Comment]) -> list[sa.ColumnElement[bool]]:
+    """The text and author-name searches (``ILIKE '%...%'``), on ``entity``'s columns."""
+    found: list[sa.ColumnElement[bool]] = []
+    if filters.text:
+        found.append(entity.body_text.ilike(f"%{_like(filters.text)}%", escape="\\"))
+    if filters.author_name:
+        found.append(entity.author_name.ilike(f"%{_like(filters.author_name)}%", escape="\\"))
     return found
 
 
@@ -229,31 +237,15 @@ def list_queue(
     article_ids = _matching_articles(session, filters.article) if filters.article else None
     if article_ids == []:
         return QueuePage([], None)
-    conditions = _conditions(filters, now, secret, article_ids)
-    query = sa.select(Comment).where(*conditions).limit(limit + 1)
-    risk = sa.func.coalesce(Comment.risk, -1.0)
-    position = _parse_cursor(cursor, order)
-    if order is Order.OLDEST:
-        query = query.order_by(Comment.created_at, Comment.id)
-        if position is not None:
-            query = query.where(sa.tuple_(Comment.created_at, Comment.id) > position[1:])
-    elif order is Order.NEWEST:
-        query = query.order_by(Comment.created_at.desc(), Comment.id.desc())
-        if position is not None:
-            query = query.where(sa.tuple_(Comment.created_at, Comment.id) < position[1:])
+    conditions = [
+        *_conditions(filters, now, secret, article_ids),
+        *_after(_parse_cursor(cursor, order), order, Comment),
+    ]
+    if _substrings(filters, Comment) and session.get_bind().dialect.name == "postgresql":
+        rows = _search(session, conditions, filters, order, limit + 1)
     else:
-        query = query.order_by(risk.desc(), Comment.created_at, Comment.id)
-        if position is not None:
-            level, when, last = position
-            query = query.where(
-                sa.or_(
-                    risk < level,
-                    sa.and_(
-                        risk == level, sa.tuple_(Comment.created_at, Comment.id) > (when, last)
-                    ),
-                )
-            )
-    rows = list(session.scalars(query).all())
+        query = sa.select(Comment).where(*conditions, *_substrings(filters, Comment))
+        rows = list(session.scalars(_ordered(query, order, Comment).limit(limit + 1)).all())
     more = len(rows) > limit
     rows = rows[:limit]
     # The cursor continues after the last row read, shown or folded into its group.
@@ -269,6 +261,78 @@ def list_queue(
             grouped.append(row)
         rows = grouped
     return QueuePage(items_for(session, rows, filters=filters, now=now), next_cursor)
+
+
+#: How many of a tab's next comments, in its order, a substring search reads before it
+#: asks the trigram index instead.
+SEARCH_WINDOW = 2_000
+
+
+def _search(
+    session: Session,
+    conditions: list[sa.ColumnElement[bool]],
+    filters: QueueFilter,
+    order: Order,
+    wanted: int,
+) -> list[Comment]:
+    """The first ``wanted`` comments matching a substring search, on PostgreSQL.
+
+    How many rows ``ILIKE '%term%'`` matches is what decides the right plan, and it is what
+    the planner cannot estimate: walking the tab's index in order and filtering is
+    immediate for a common word and reads the whole table for a rare one, while the
+    trigram index is immediate for a rare word and fetches half the table for a common
+    one. So the term decides: first the tab's next ``SEARCH_WINDOW`` comments in order,
+    filtered, which is exact when it fills the page (any later match comes after them in
+    the order) or when the tab has no more comments than that; otherwise the word is rare
+    here and the trigram index finds every match, which are then few to sort.
+    """
+    window = _ordered(sa.select(Comment).where(*conditions), order, Comment)
+    window_rows = window.limit(SEARCH_WINDOW).subquery()
+    recent = aliased(Comment, window_rows)
+    query = sa.select(recent).where(*_substrings(filters, recent))
+    rows = list(session.scalars(_ordered(query, order, recent).limit(wanted)).all())
+    if len(rows) == wanted:
+        return rows
+    ids = window.with_only_columns(Comment.id).limit(SEARCH_WINDOW).subquery()
+    if (session.scalar(sa.select(sa.func.count()).select_from(ids)) or 0) < SEARCH_WINDOW:
+        return rows
+    query = sa.select(Comment).where(*conditions, *_substrings(filters, Comment))
+    # Only bitmap scans for this statement: the trigram index, not a walk of the table.
+    # (Should it fail, the transaction's rollback undoes these settings with the rest.)
+    session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    session.execute(sa.text("SET LOCAL enable_indexscan = off"))
+    rows = list(session.scalars(_ordered(query, order, Comment).limit(wanted)).all())
+    session.execute(sa.text("SET LOCAL enable_seqscan TO DEFAULT"))
+    session.execute(sa.text("SET LOCAL enable_indexscan TO DEFAULT"))
+    return rows
+
+
+def _ordered(query: sa.Select[Any], order: Order, entity: type[Comment]) -> sa.Select[Any]:
+    if order is Order.OLDEST:
+        return query.order_by(entity.created_at, entity.id)
+    if order is Order.NEWEST:
+        return query.order_by(entity.created_at.desc(), entity.id.desc())
+    return query.order_by(sa.func.coalesce(entity.risk, -1.0).desc(), entity.created_at, entity.id)
+
+
+def _after(
+    position: tuple[float, dt.datetime, int] | None, order: Order, entity: type[Comment]
+) -> list[sa.ColumnElement[bool]]:
+    """The keyset condition: only what comes after ``position`` in ``order``."""
+    if position is None:
+        return []
+    level, when, last = position
+    if order is Order.OLDEST:
+        return [sa.tuple_(entity.created_at, entity.id) > (when, last)]
+    if order is Order.NEWEST:
+        return [sa.tuple_(entity.created_at, entity.id) < (when, last)]
+    risk = sa.func.coalesce(entity.risk, -1.0)
+    return [
+        sa.or_(
+            risk < level,
+            sa.and_(risk == level, sa.tuple_(entity.created_at, entity.id) > (when, last)),
+        )
+    ]
 
 
 def cursor_of(comment: Comment) -> str:

@@ -181,3 +181,46 @@ def test_risk_is_the_highest_attribute_score_of_any_model() -> None:
     }
     assert decisions.top_score(scores) == 0.7
     assert decisions.top_score({}) is None
+
+
+@pytest.mark.parametrize("window", [1, 3, 1_000])
+def test_substring_searches_find_every_match_in_order_whatever_the_plan(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    # On PostgreSQL a search reads the tab's next `window` comments first and asks the
+    # trigram index when they hold no full page: both paths must give the same pages.
+    monkeypatch.setattr(queue, "SEARCH_WINDOW", window)
+    add_article(app)
+    client = app.test_client()
+    bodies = [
+        "La marmotte du col, vue au printemps.",  # the rare word, in the oldest comment only
+        *[
+            f"Le budget {n} de la commune." if n % 2 else f"Avis {n} sur la séance."
+            for n in range(1, 11)
+        ],
+    ]
+    ids = []
+    for n, body in enumerate(bodies):
+        public_id = post(client, body=body, author_name=f"Lecteur {n % 3}")
+        set_status(app, public_id, CommentStatus.HELD)
+        set_created_at(app, public_id, NOW - dt.timedelta(hours=len(bodies) - n))
+        set_risk(app, public_id, (n * 7 % 5) / 5)
+        ids.append(public_id)
+
+    def matching(word: str) -> list[str]:
+        return [i for i, body in zip(ids, bodies, strict=True) if word in body.lower()]
+
+    budget = matching("budget")
+    assert listed(app, QueueFilter(tab=Tab.REVIEW, text="BUDGET"), limit=2) == budget
+    newest = QueueFilter(tab=Tab.REVIEW, text="budget", order=queue.Order.NEWEST)
+    assert listed(app, newest, limit=2) == budget[::-1]
+    by_risk = sorted(budget, key=lambda i: (-(ids.index(i) * 7 % 5) / 5, ids.index(i)))
+    priority = QueueFilter(tab=Tab.REVIEW, text="budget", order=queue.Order.PRIORITY)
+    assert listed(app, priority, limit=2) == by_risk
+    newest_rare = QueueFilter(tab=Tab.ALL, text="marmotte")
+    assert listed(app, newest_rare, limit=2) == [ids[0]]
+    named = QueueFilter(tab=Tab.ALL, author_name="lecteur 2", text="budget")
+    expected = [i for i in budget if ids.index(i) % 3 == 2][::-1]
+    assert listed(app, named, limit=1) == expected
+    assert listed(app, QueueFilter(tab=Tab.REJECTED, text="budget")) == []
+    assert listed(app, QueueFilter(tab=Tab.ALL, text="introuvable"), limit=2) == []
