@@ -62,6 +62,7 @@ def test_serve_runs_the_service_and_the_demo_page_then_stops_them(tmp_path: Path
         output = (tmp_path / "serve.log").read_text()
         assert "Bearer mod_" in output
         assert_demo_login_opens_the_workspace(web, output)
+        assert_readme_comment_is_approved(web)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(30)
@@ -92,3 +93,40 @@ def assert_demo_login_opens_the_workspace(port: int, output: str) -> None:
     with opener.open(f"{base}/login", urllib.parse.urlencode(form).encode()) as response:
         assert response.url == f"{base}/"
         assert 'id="queue"' in response.read().decode()
+
+
+def assert_readme_comment_is_approved(port: int) -> None:
+    """The README's curl walk-through: form token, post, read back as its author, thread."""
+    api = f"http://127.0.0.1:{port}/api/v1"
+    with urllib.request.urlopen(f"{api}/articles/demo/form-token") as response:
+        token = json.load(response)["render_token"]
+    time.sleep(3.2)  # the README's "at least 3 seconds later" (a person typing)
+    body = {
+        "author_name": "Camille",
+        "email": "camille@example.org",
+        "body": "Merci pour ce compte rendu du conseil municipal.",
+        "render_token": token,
+    }
+    request = urllib.request.Request(
+        f"{api}/articles/demo/comments",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Accept-Language": "fr"},
+    )
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 202
+        receipt = json.load(response)
+    assert receipt["status"] == "pending"
+    mine = urllib.request.Request(
+        f"{api}/comments/{receipt['id']}",
+        headers={"Moderation-Author-Token": receipt["author_token"]},
+    )
+    deadline = time.monotonic() + 30
+    status = "pending"
+    while status == "pending" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        with urllib.request.urlopen(mine) as response:
+            status = json.load(response)["status"]
+    assert status == "approved"
+    with urllib.request.urlopen(f"{api}/articles/demo/comments") as response:
+        thread = json.load(response)
+    assert receipt["id"] in json.dumps(thread)
