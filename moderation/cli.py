@@ -151,12 +151,15 @@ DEMO_COMMENTS = (
     ("Jean-Pierre", "La hausse de la taxe foncière n’est pas mentionnée dans l’article ?"),
     ("Sofia", "Merci pour ce compte rendu détaillé de la séance, très utile."),
 )
+#: Held by the built-in toxicity model in ``make run``'s demo (in no word list).
+DEMO_TOXIC_COMMENT = "Espèce de guignol, tu n'as rien compris, va te cacher."
 
 
 @main.command("seed-demo")
 @with_appcontext
 def seed_demo() -> None:
-    """Register the demo articles (keys ``demo``, ``demo-2``...) and a few comments."""
+    """Register the demo articles (keys ``demo``, ``demo-2``...), a few approved comments
+    and one the worker will hold."""
     from moderation.models import Comment
     from moderation.services import comments
     from moderation.services import decisions
@@ -187,6 +190,15 @@ def seed_demo() -> None:
             decisions.Action.APPROVE,
             actor=decisions.Actor("demo"),
         )
+    # Left to the worker: no word list holds it, the built-in toxicity model does, and the
+    # queue shows it with its score (posted as from a form shown a minute earlier).
+    comments.submit_comment(
+        db.session(),
+        deps,
+        CommentDraft(author_name="Max", email="max@example.org", body=DEMO_TOXIC_COMMENT),
+        article_key="demo",
+        client=comments.ClientInfo(elapsed_seconds=60.0),
+    )
     db.session.commit()
     click.echo("demo articles and comments ready")
 

@@ -63,6 +63,7 @@ def test_serve_runs_the_service_and_the_demo_page_then_stops_them(tmp_path: Path
         assert "Bearer mod_" in output
         assert_demo_login_opens_the_workspace(web, output)
         assert_readme_comment_is_approved(web)
+        assert_the_model_holds_the_demo_insult(web, output)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(30)
@@ -130,3 +131,30 @@ def assert_readme_comment_is_approved(port: int) -> None:
     with urllib.request.urlopen(f"{api}/articles/demo/comments") as response:
         thread = json.load(response)
     assert receipt["id"] in json.dumps(thread)
+
+
+def assert_the_model_holds_the_demo_insult(port: int, output: str) -> None:
+    """The demo's insult, in no word list, is held by the built-in model, with its score."""
+    import re
+
+    from moderation.cli import DEMO_TOXIC_COMMENT
+
+    bearer = re.search(r"Bearer (mod_\S+)'", output)
+    assert bearer, output
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/moderation/comments?status=held",
+        headers={"Authorization": f"Bearer {bearer.group(1)}"},
+    )
+    deadline = time.monotonic() + 60
+    held: list[dict[str, object]] = []
+    while not held and time.monotonic() < deadline:
+        with urllib.request.urlopen(request) as response:
+            found = json.load(response)["comments"]
+        held = [c for c in found if c["body_text"] == DEMO_TOXIC_COMMENT]
+        time.sleep(0.3)
+    assert held, "the demo insult was never held"
+    reasons = held[0]["reasons"]
+    assert isinstance(reasons, list)
+    rules = {r["rule"]: r for r in reasons}
+    assert rules["classifier:builtin-toxicity"]["code"] == "score_above_hold", reasons
+    assert "banned_word" not in rules, reasons
