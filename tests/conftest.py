@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,18 +61,24 @@ _PG_PROBLEM = pytest.StashKey[str | None]()
 
 
 def start_at_test_now() -> None:
-    """Move this test process's clock to ``MODERATION_TEST_NOW`` (ISO 8601), if set.
+    """Move the suite's clock to ``MODERATION_TEST_NOW`` (ISO 8601), if set.
 
     The suite must pass on any day: ``MODERATION_TEST_NOW=2027-02-28T22:45:00+00:00 make
-    pytest`` runs it as if it were that moment (the clock keeps ticking from there). Only
-    this process moves: the servers and workers the tests start keep the real clock, which
-    the tests never format.
+    pytest`` runs it as if it were that moment (the clock keeps ticking from there). The
+    servers and workers the tests start move with it (``tests/clock/sitecustomize.py``),
+    so what one process signs or schedules is on time for the others.
     """
     when = os.environ.get("MODERATION_TEST_NOW")
-    if when:
-        import time_machine
+    if not when:
+        return
+    # The first process records the real time it moves at; the others (the test
+    # processes, and through them every server and worker) inherit both and start where
+    # the clock has got to.
+    os.environ.setdefault("TESTS_CLOCK_NOW", when)
+    os.environ.setdefault("TESTS_CLOCK_ORIGIN", repr(time.time()))
+    from tests.clock.sitecustomize import travel
 
-        time_machine.travel(dt.datetime.fromisoformat(when), tick=True).start()
+    travel()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]

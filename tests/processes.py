@@ -97,6 +97,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+#: Python imports ``sitecustomize`` from here in a child that has it on its path.
+CLOCK_SHIM = Path(__file__).resolve().parent / "clock"
+
+
+def with_test_clock(env: dict[str, str]) -> dict[str, str]:
+    """``env``, and when the suite runs as of another moment, the shim that moves the
+    child's clock with the suite's (``tests/clock/sitecustomize.py``)."""
+    if "TESTS_CLOCK_NOW" not in env:
+        return env
+    paths = [str(CLOCK_SHIM), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**env, "PYTHONPATH": os.pathsep.join(paths)}
+
+
 class Process:
     """A child process in its own process group, with its output in a log file."""
 
@@ -111,7 +124,7 @@ class Process:
         self.proc = subprocess.Popen(
             self.args,
             cwd=ROOT,
-            env=self.env,
+            env=with_test_clock(self.env),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -18,6 +18,7 @@ import pytest
 from tests.processes import ROOT
 from tests.processes import free_port
 from tests.processes import wait_port
+from tests.processes import with_test_clock
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +45,7 @@ def test_serve_runs_the_service_and_the_demo_page_then_stops_them(tmp_path: Path
             str(demo),
         ],
         cwd=ROOT,
-        env=env,
+        env=with_test_clock(env),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
