@@ -167,7 +167,7 @@ def _flush_redis(url: str) -> None:
 _EXTENSION_LOCK = 0x6D6F6465
 
 
-def _keep_shared_extensions_out_of_test_schemas(conn: psycopg.Connection[Any]) -> None:
+def _keep_pg_trgm_in_public(conn: psycopg.Connection[Any]) -> None:
     """Put pg_trgm in ``public``, which no test process drops.
 
     An extension belongs to one schema of the database, the first of the search path that
@@ -200,7 +200,7 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         import psycopg
 
         with psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True) as conn:
-            _keep_shared_extensions_out_of_test_schemas(conn)
+            _keep_pg_trgm_in_public(conn)
             conn.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
             conn.execute(f"CREATE SCHEMA {PG_SCHEMA}")
         broker_db, cache_db = REDIS_DATABASES

@@ -152,7 +152,8 @@ def assert_the_model_holds_the_demo_insult(port: int, output: str) -> None:
         with urllib.request.urlopen(request) as response:
             found = json.load(response)["comments"]
         held = [c for c in found if c["body_text"] == DEMO_TOXIC_COMMENT]
-        time.sleep(0.3)
+        if not held:
+            time.sleep(0.3)
     assert held, "the demo insult was never held"
     reasons = held[0]["reasons"]
     assert isinstance(reasons, list)

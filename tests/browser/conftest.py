@@ -18,6 +18,8 @@ import pytest
 from moderation.services import article_signing
 from tests.backends import Backend
 from tests.backends import in_ci
+from tests.browser.server_logs import LOG_STARTS
+from tests.browser.server_logs import watch_logs
 from tests.browser.widget import Stack
 from tests.conftest import _clean
 from tests.conftest import build_app
@@ -55,10 +57,8 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
-# The running stack's server logs, and where each stood when the current test began: a
-# failing test's report carries what the servers wrote during it (a 500's traceback).
+# The running stack's server logs: a failing test's report carries what they got during it.
 _SERVER_LOGS: list[Path] = []
-_LOG_STARTS = pytest.StashKey[dict[Path, int]]()
 
 MISSING_BROWSER = f"""
 {"!" * 78}
@@ -145,9 +145,7 @@ def _warm(*urls: str) -> None:
 def live(stack: Stack, request: pytest.FixtureRequest) -> Iterator[Stack]:
     """The stack with an empty database (and cache) for this test."""
     _clean(stack.app, stack.backend)
-    request.node.stash[_LOG_STARTS] = {
-        path: path.stat().st_size for path in _SERVER_LOGS if path.exists()
-    }
+    watch_logs(request, _SERVER_LOGS)
     yield stack
     _clean(stack.app, stack.backend)
 
@@ -158,7 +156,7 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """A failed test's report shows what the stack's servers logged while it ran."""
     report = yield
-    starts = item.stash.get(_LOG_STARTS, None)
+    starts = item.stash.get(LOG_STARTS, None)
     if report.failed and starts:
         for path, start in starts.items():
             with path.open("rb") as log:

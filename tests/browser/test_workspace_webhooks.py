@@ -23,6 +23,7 @@ from moderation.models import WebhookAttempt
 from moderation.models import WebhookDelivery
 from moderation.services import webhooks
 from tests.backends import Backend
+from tests.browser.server_logs import watch_logs
 from tests.browser.test_workspace import serious_violations
 from tests.browser.test_xss import payloads
 from tests.browser.widget import Stack
@@ -77,8 +78,10 @@ def _warm(url: str) -> None:
 
 
 @pytest.fixture
-def hooks(hook_stack: Stack) -> Iterator[Stack]:
+def hooks(hook_stack: Stack, request: pytest.FixtureRequest) -> Iterator[Stack]:
     _clean(hook_stack.app, hook_stack.backend)
+    directory = Path(hook_stack.settings.instance_dir)
+    watch_logs(request, [directory / "gunicorn.log", directory / "worker.log"])
     yield hook_stack
     _clean(hook_stack.app, hook_stack.backend)
 
