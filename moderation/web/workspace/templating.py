@@ -10,8 +10,9 @@ from flask_babel import format_datetime
 from flask_babel import format_timedelta
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
-from jinja2.ext import _make_new_gettext
-from jinja2.ext import _make_new_ngettext
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from moderation.models import ModeratorRole
 from moderation.services import moderators
@@ -58,18 +59,47 @@ def format_duration(seconds: float | None) -> str:
 
 
 def _bound_gettext() -> dict[str, Any]:
-    """The template's ``_``/``gettext``/``ngettext`` bound to this request's catalog.
+    """The template's ``gettext``/``ngettext`` bound to this request's catalog.
 
     Flask-Babel's global callables look the catalog up through the request context on
     every string: a queue page of 50 items said « Approuver » and its neighbours thousands
-    of times, and those lookups were a quarter of the page's time. The same wrappers Jinja
-    installs (escaping, %-formatting), over the catalog read once per render.
+    of times, and those lookups were a quarter of the page's time. These read the catalog
+    once per render and keep each variable-free string once translated, formatted and
+    escaped; otherwise they behave as Jinja's own new-style wrappers: the translation is
+    always a %-format string (``%%`` is a percent sign), and with autoescape on, the
+    variables are escaped and the translation is not.
     """
     translations = get_translations()
-    return {
-        "gettext": _make_new_gettext(translations.ugettext),
-        "ngettext": _make_new_ngettext(translations.ungettext),
-    }
+    done: dict[tuple[str, bool], str] = {}
+
+    @pass_context
+    def gettext(context: Context, string: str, /, **variables: Any) -> str:
+        escaping = bool(context.eval_ctx.autoescape)
+        if not variables and (string, escaping) in done:
+            return done[string, escaping]
+        text = translations.ugettext(string)
+        result: str = (_catalog_markup(text) if escaping else text) % variables
+        if not variables:
+            done[string, escaping] = result
+        return result
+
+    @pass_context
+    def ngettext(
+        context: Context, singular: str, plural: str, num: int, /, **variables: Any
+    ) -> str:
+        variables.setdefault("num", num)
+        text = translations.ungettext(singular, plural, num)
+        return (_catalog_markup(text) if context.eval_ctx.autoescape else text) % variables
+
+    return {"gettext": gettext, "ngettext": ngettext}
+
+
+def _catalog_markup(text: str) -> Markup:
+    """A translation as markup: the catalogs are ours and may hold tags, as Jinja assumes.
+
+    What is formatted into it (``%`` with the template's variables) is escaped by Markup.
+    """
+    return Markup(text)  # noqa: S704 - our own catalog's text, never the reader's
 
 
 class _PageLabels:
