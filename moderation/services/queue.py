@@ -285,17 +285,26 @@ def _search(
     filtered, which is exact when it fills the page (any later match comes after them in
     the order) or when the tab has no more comments than that; otherwise the word is rare
     here and the trigram index finds every match, which are then few to sort.
+
+    One statement reads the window: its matches in order, and its last comment whether it
+    matches or not, which tells a full window from a whole tab.
     """
-    window = _ordered(sa.select(Comment).where(*conditions), order, Comment)
-    window_rows = window.limit(SEARCH_WINDOW).subquery()
-    recent = aliased(Comment, window_rows)
-    query = sa.select(recent).where(*_substrings(filters, recent))
-    rows = list(session.scalars(_ordered(query, order, recent).limit(wanted)).all())
-    if len(rows) == wanted:
-        return rows
-    ids = window.with_only_columns(Comment.id).limit(SEARCH_WINDOW).subquery()
-    if (session.scalar(sa.select(sa.func.count()).select_from(ids)) or 0) < SEARCH_WINDOW:
-        return rows
+    keys = _order_keys(order, Comment)
+    place = sa.func.row_number().over(order_by=keys).label("place")
+    window = (
+        sa.select(Comment, place).where(*conditions).order_by(*keys).limit(SEARCH_WINDOW)
+    ).subquery()
+    recent = aliased(Comment, window)
+    matches = sa.and_(*_substrings(filters, recent))
+    found = session.execute(
+        sa.select(recent, matches.label("matches"), window.c.place)
+        .where(sa.or_(matches, window.c.place == SEARCH_WINDOW))
+        .order_by(window.c.place)
+        .limit(wanted + 1)
+    ).all()
+    rows = [comment for comment, matched, _ in found if matched]
+    if len(rows) >= wanted or all(at < SEARCH_WINDOW for _, _, at in found):
+        return rows[:wanted]
     query = sa.select(Comment).where(*conditions, *_substrings(filters, Comment))
     # Only bitmap scans for this statement: the trigram index, not a walk of the table.
     # (Should it fail, the transaction's rollback undoes these settings with the rest.)
@@ -308,11 +317,15 @@ def _search(
 
 
 def _ordered(query: sa.Select[Any], order: Order, entity: type[Comment]) -> sa.Select[Any]:
+    return query.order_by(*_order_keys(order, entity))
+
+
+def _order_keys(order: Order, entity: type[Comment]) -> list[sa.ColumnElement[Any]]:
     if order is Order.OLDEST:
-        return query.order_by(entity.created_at, entity.id)
+        return [entity.created_at.asc(), entity.id.asc()]
     if order is Order.NEWEST:
-        return query.order_by(entity.created_at.desc(), entity.id.desc())
-    return query.order_by(sa.func.coalesce(entity.risk, -1.0).desc(), entity.created_at, entity.id)
+        return [entity.created_at.desc(), entity.id.desc()]
+    return [sa.func.coalesce(entity.risk, -1.0).desc(), entity.created_at.asc(), entity.id.asc()]
 
 
 def _after(
