@@ -152,7 +152,11 @@ def update(
     # An address left as it is stays valid even if the site list changed since it was
     # stored: only a new address must be a web address on a configured site.
     new_url = changes.url.strip() != (article.url or "")
-    errors = _check(changes, deps.settings.allowed_sites if new_url else None)
+    errors = [
+        *_title_errors(changes.title),
+        *(_new_url_errors(changes.url, deps.settings.allowed_sites) if new_url else []),
+        *_days_errors(changes.close_after_days),
+    ]
     if errors:
         raise ValidationFailed(errors)
     wanted: dict[str, Any] = {
@@ -189,25 +193,29 @@ def update(
     return sorted(changed)
 
 
-def _check(changes: ArticleChanges, allowed_sites: tuple[str, ...] | None) -> list[FieldError]:
-    """``allowed_sites`` None: the address is unchanged and not checked again."""
-    errors = []
-    if len(changes.title.strip()) > TITLE_MAX_LENGTH:
-        errors.append(FieldError("title", "too_long", {"max": TITLE_MAX_LENGTH}))
-    url = changes.url.strip()
+def _title_errors(title: str) -> list[FieldError]:
+    if len(title.strip()) > TITLE_MAX_LENGTH:
+        return [FieldError("title", "too_long", {"max": TITLE_MAX_LENGTH})]
+    return []
+
+
+def _new_url_errors(url: str, allowed_sites: tuple[str, ...]) -> list[FieldError]:
+    """A new address (empty clears it): a web address, on one of the configured sites."""
+    url = url.strip()
     if len(url) > URL_MAX_LENGTH:
-        errors.append(FieldError("url", "too_long", {"max": URL_MAX_LENGTH}))
-    elif url and allowed_sites is not None and urls.web_url(url) is None:
+        return [FieldError("url", "too_long", {"max": URL_MAX_LENGTH})]
+    if url and urls.web_url(url) is None:
         # Read as a browser reads it, the same check as everywhere else.
-        errors.append(FieldError("url", "invalid_url"))
-    elif url and allowed_sites is not None and article_signing.site_of(url, allowed_sites) is None:
-        errors.append(FieldError("url", "article_url_off_site"))
-    days = changes.close_after_days
+        return [FieldError("url", "invalid_url")]
+    if url and article_signing.site_of(url, allowed_sites) is None:
+        return [FieldError("url", "article_url_off_site")]
+    return []
+
+
+def _days_errors(days: int | None) -> list[FieldError]:
     if days is not None and not 0 <= days <= MAX_CLOSE_DAYS:
-        errors.append(
-            FieldError("close_after_days", "out_of_range", {"min": 0, "max": MAX_CLOSE_DAYS})
-        )
-    return errors
+        return [FieldError("close_after_days", "out_of_range", {"min": 0, "max": MAX_CLOSE_DAYS})]
+    return []
 
 
 def _plain(value: Any) -> Any:
