@@ -34,8 +34,9 @@ class TabCount:
 def capped_tab_counts(
     session: Session, now: dt.datetime, cap: int = DEFAULT_CAP
 ) -> dict[Tab, TabCount]:
-    """How many comments each tab holds, exact up to ``cap``."""
-    found: dict[Tab, TabCount] = {}
+    """How many comments each tab holds, exact up to ``cap``: one statement, a capped
+    count per tab."""
+    counts: list[sa.Label[Any]] = []
     for tab in Tab:
         inner: sa.Select[Any]
         if tab is Tab.REPORTED:
@@ -50,6 +51,10 @@ def capped_tab_counts(
         else:
             # Only indexed columns: the count can be an index-only scan.
             inner = sa.select(Comment.created_at).where(tab_condition(tab, now)).limit(cap + 1)
-        counted = int(session.scalar(sa.select(sa.func.count()).select_from(inner.subquery())) or 0)
-        found[tab] = TabCount(min(counted, cap), counted > cap)
-    return found
+        counted = sa.select(sa.func.count()).select_from(inner.subquery())
+        counts.append(counted.scalar_subquery().label(tab.value))
+    row = session.execute(sa.select(*counts)).one()
+    return {
+        tab: TabCount(min(int(counted), cap), int(counted) > cap)
+        for tab, counted in zip(Tab, row, strict=True)
+    }
