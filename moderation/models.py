@@ -599,3 +599,19 @@ class ModelVersion(Base):
     weights: Mapped[bytes] = mapped_column(sa.LargeBinary)
     created_at: Mapped[dt.datetime]
     activated_at: Mapped[dt.datetime | None]
+
+
+class SearchTrigram(Base):
+    """How common one trigram is among the comments, for one searched column.
+
+    PostgreSQL keeps no statistics on trigrams; ``services.search_statistics`` samples the
+    comments and writes the share holding each trigram (those seen at least twice),
+    so that a search can ask the trigram index for the selective parts of its term only.
+    """
+
+    __tablename__ = "search_trigrams"
+
+    #: The column searched: ``body_text`` or ``author_name``.
+    field: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    trigram: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
+    share: Mapped[float] = mapped_column(sa.Float)

@@ -13,6 +13,7 @@ TASK_DELIVER_WEBHOOK = "moderation.deliver_webhook"
 TASK_SWEEP_WEBHOOKS = "moderation.sweep_webhooks"
 TASK_RETRAIN_MODELS = "moderation.retrain_models"
 TASK_REPORT_SPAM_FEEDBACK = "moderation.report_spam_feedback"
+TASK_REFRESH_SEARCH_STATISTICS = "moderation.refresh_search_statistics"
 
 #: Every task the workers must register.
 TASK_NAMES = frozenset(
@@ -23,6 +24,7 @@ TASK_NAMES = frozenset(
         TASK_SWEEP_WEBHOOKS,
         TASK_RETRAIN_MODELS,
         TASK_REPORT_SPAM_FEEDBACK,
+        TASK_REFRESH_SEARCH_STATISTICS,
     }
 )
 
@@ -42,4 +44,5 @@ TASK_QUEUES = {
     TASK_RETRAIN_MODELS: QUEUE_TRAINING,
     # Calls to an outside spam filter: beside the webhooks, away from the checks.
     TASK_REPORT_SPAM_FEEDBACK: QUEUE_WEBHOOKS,
+    TASK_REFRESH_SEARCH_STATISTICS: QUEUE_MAINTENANCE,
 }

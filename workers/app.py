@@ -136,6 +136,12 @@ def make_celery(settings: Settings, flask_app: Flask | None = None) -> Celery[An
                 "schedule": dt.timedelta(seconds=settings.webhook_sweep_interval_seconds),
                 "options": {"queue": tasks.QUEUE_MAINTENANCE, "expires": 60},
             },
+            # Which parts of a search term the trigram index is worth asking for.
+            "refresh-search-statistics": {
+                "task": tasks.TASK_REFRESH_SEARCH_STATISTICS,
+                "schedule": dt.timedelta(hours=1),
+                "options": {"queue": tasks.QUEUE_MAINTENANCE, "expires": 3600},
+            },
             # The built-in models learn from the moderators' decisions of the day.
             "retrain-models": {
                 "task": tasks.TASK_RETRAIN_MODELS,

@@ -1,4 +1,5 @@
-"""Periodic upkeep run by beat: publish again the work nobody finished."""
+"""Periodic upkeep run by beat: publish again the work nobody finished; refresh the
+search statistics."""
 
 from __future__ import annotations
 
@@ -11,12 +12,18 @@ from sqlalchemy.exc import OperationalError
 from moderation import tasks
 from moderation.db import db
 from moderation.services import maintenance
+from moderation.services import search_statistics
 
 
 def sweep_outbox() -> int:
     """Re-publish stale outbox messages; returns how many."""
     deps = current_app.extensions["moderation.deps"]
     return maintenance.sweep_outbox(db.session(), deps)
+
+
+def refresh_search_statistics() -> int:
+    """Sample the comments' trigrams for the queue's searches; returns how many."""
+    return search_statistics.refresh(db.session())
 
 
 def register(app: Celery[Any]) -> None:
@@ -30,3 +37,13 @@ def register(app: Celery[Any]) -> None:
         retry_jitter=True,
         max_retries=3,
     )(sweep_outbox)
+    app.task(
+        name=tasks.TASK_REFRESH_SEARCH_STATISTICS,
+        acks_late=True,
+        soft_time_limit=120,
+        time_limit=150,
+        autoretry_for=(OperationalError,),
+        retry_backoff=True,
+        retry_jitter=True,
+        max_retries=3,
+    )(refresh_search_statistics)

@@ -27,6 +27,7 @@ from moderation.models import Article
 from moderation.models import Comment
 from moderation.models import CommentStatus
 from moderation.models import Report
+from moderation.services import search_statistics
 from moderation.services.privacy import email_hash
 
 
@@ -204,6 +205,32 @@ def _substrings(filters: QueueFilter, entity: type[Comment]) -> list[sa.ColumnEl
     return found
 
 
+def _indexed_substrings(session: Session, filters: QueueFilter) -> list[sa.ColumnElement[bool]]:
+    """The substring searches for the trigram index: for each term, the parts of it the
+    statistics say are worth reading the index for, and the whole term checked on the rows
+    they find (on ``lower(column)``, which the index does not cover, so that it is not asked
+    for the whole term too)."""
+    found: list[sa.ColumnElement[bool]] = []
+    for term, name, column in (
+        (filters.text, "body_text", Comment.body_text),
+        (filters.author_name, "author_name", Comment.author_name),
+    ):
+        if not term:
+            continue
+        whole = f"%{_like(term)}%"
+        chosen = search_statistics.plan(session, name, term)
+        if chosen is None:
+            found.append(column.ilike(whole, escape="\\"))
+            continue
+        # One pattern, the pieces in the term's order: one match per row to check, not one
+        # per piece (pg_trgm reads the same trigrams from it).
+        pieces = "%".join(_escape(piece) for piece in chosen)
+        found.append(column.ilike(f"%{pieces}%", escape="\\"))
+        # What ILIKE does (both sides lower-cased, then LIKE), a little cheaper per row.
+        found.append(sa.func.lower(column).like(sa.func.lower(whole), escape="\\"))
+    return found
+
+
 def _matching_articles(session: Session, text: str) -> list[int]:
     """The article whose key is ``text``; failing that, those whose title contains it."""
     key = session.scalar(sa.select(Article.id).where(Article.key == text.strip()))
@@ -217,7 +244,11 @@ def _matching_articles(session: Session, text: str) -> list[int]:
 
 
 def _like(text: str) -> str:
-    return text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return _escape(text.strip())
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def list_queue(
@@ -305,7 +336,7 @@ def _search(
     rows = [comment for comment, matched, _ in found if matched]
     if len(rows) >= wanted or all(at < SEARCH_WINDOW for _, _, at in found):
         return rows[:wanted]
-    query = sa.select(Comment).where(*conditions, *_substrings(filters, Comment))
+    query = sa.select(Comment).where(*conditions, *_indexed_substrings(session, filters))
     # Only bitmap scans for this statement: the trigram index, not a walk of the table.
     # (Should it fail, the transaction's rollback undoes these settings with the rest.)
     session.execute(sa.text("SET LOCAL enable_seqscan = off"))
