@@ -114,6 +114,7 @@ def main() -> int:
 
     from moderation import PACKAGE_DIR
     from moderation import create_app
+    from moderation import settle_collector
     from moderation.config import Settings
     from moderation.db import db
     from moderation.models import Comment
@@ -140,6 +141,7 @@ def main() -> int:
     )
     app = create_app(settings)
     app.config["TESTING"] = True
+    settle_collector()  # as gunicorn's workers do once the app is built (moderation.wsgi)
     try:
         with app.app_context():
             # A kept schema is brought up to the current migrations too (new indexes).

@@ -6,6 +6,7 @@ function, so a worker importing ``moderation.services`` never loads a view.
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -85,3 +86,16 @@ def configure_logging(settings: Settings) -> None:
         handler._moderation = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(settings.log_level)
+
+
+def settle_collector() -> None:
+    """Take what the process holds now out of the cyclic garbage collector's walks.
+
+    For a process that has just built its application and is about to serve (gunicorn's
+    workers, Celery's before they fork). A full collection walks every tracked object, and
+    with the application loaded that is some 200,000 of them: about 50 ms, paid by
+    whichever request or task happens to trigger it. Frozen, they are never walked again
+    (they live as long as the process anyway); what requests create is still collected.
+    """
+    gc.collect()
+    gc.freeze()

@@ -3,5 +3,7 @@
 from __future__ import annotations
 
 from moderation import create_app
+from moderation import settle_collector
 
 app = create_app()
+settle_collector()

@@ -6,7 +6,10 @@ command needs a module attribute; settings still come from the environment once.
 
 from __future__ import annotations
 
+from moderation import settle_collector
 from moderation.config import Settings
 from workers.app import make_celery
 
 app = make_celery(Settings.from_env())
+# Before the pool forks: the children share the frozen objects and never walk them.
+settle_collector()
