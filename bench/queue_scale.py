@@ -303,7 +303,9 @@ def explain(app: object) -> None:
     captured: list[tuple[str, Any]] = []
 
     def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if "FROM comments" in statement and statement.lstrip().startswith("SELECT"):
+        if statement.startswith("SET ") or (
+            "FROM comments" in statement and statement.lstrip().startswith("SELECT")
+        ):
             captured.append((statement, parameters))
 
     client = app.test_client()
