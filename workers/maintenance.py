@@ -3,6 +3,7 @@ search statistics."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from celery import Celery
@@ -27,8 +28,15 @@ def refresh_search_statistics() -> int:
 
 
 def register(app: Celery[Any]) -> None:
+    _upkeep(app, tasks.TASK_SWEEP_OUTBOX, sweep_outbox)
+    _upkeep(app, tasks.TASK_REFRESH_SEARCH_STATISTICS, refresh_search_statistics)
+
+
+def _upkeep(app: Celery[Any], name: str, body: Callable[[], int]) -> None:
+    """An upkeep task: acknowledged once it ran, retried on a database hiccup, and cut
+    short rather than left to hang (beat schedules it again anyway)."""
     app.task(
-        name=tasks.TASK_SWEEP_OUTBOX,
+        name=name,
         acks_late=True,
         soft_time_limit=120,
         time_limit=150,
@@ -36,14 +44,4 @@ def register(app: Celery[Any]) -> None:
         retry_backoff=True,
         retry_jitter=True,
         max_retries=3,
-    )(sweep_outbox)
-    app.task(
-        name=tasks.TASK_REFRESH_SEARCH_STATISTICS,
-        acks_late=True,
-        soft_time_limit=120,
-        time_limit=150,
-        autoretry_for=(OperationalError,),
-        retry_backoff=True,
-        retry_jitter=True,
-        max_retries=3,
-    )(refresh_search_statistics)
+    )(body)
