@@ -8,14 +8,20 @@ tz-aware UTC on both backends (SQLite stores no offset of its own).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import scoped_session
 from sqlalchemy.pool import ConnectionPoolEntry
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -91,3 +97,25 @@ def engine_options(database_url: str) -> dict[str, Any]:
         "max_overflow": 10,
         "pool_recycle": 1800,
     }
+
+
+def per_transaction(session: Session, key: str, load: Callable[[], T]) -> T:
+    """``load()``, remembered on ``session`` until its current transaction ends.
+
+    For what a request or a task reads once and changes rarely (site settings, the word
+    list's version): the next transaction (another request, the next task) reads it again.
+    A writer in the same transaction calls :func:`forget`.
+    """
+    plain = session() if isinstance(session, scoped_session) else session
+    transaction = plain.get_transaction()
+    cached = session.info.get(key)
+    if cached is not None and cached[0] is transaction:
+        return cached[1]  # type: ignore[no-any-return]
+    value = load()
+    session.info[key] = (transaction, value)
+    return value
+
+
+def forget(session: Session, key: str) -> None:
+    """Drop what :func:`per_transaction` remembers under ``key``."""
+    session.info.pop(key, None)

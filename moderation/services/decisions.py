@@ -340,7 +340,9 @@ def change_status(
     if CommentStatus.APPROVED in (expected, target):
         # The public thread and counts change only when a comment enters or leaves
         # "approved"; tell the read cache once the change is visible to readers.
-        article_key = session.scalar(sa.select(Article.key).where(Article.id == comment.article_id))
+        # From the identity map when the article is loaded already (a worker's batch).
+        article = session.get(Article, comment.article_id)
+        article_key = article.key if article is not None else None
         cache = deps.cache
         jobs.after_commit(session, lambda: cache.invalidate([article_key or ""]))
     return True

@@ -87,6 +87,7 @@ def remove_word(session: Session, entry_id: int, *, by: Actor, now: dt.datetime)
     line = _word_line(row)
     session.delete(row)
     session.flush()
+    wordlists.changed(session)
     _audit_words(session, by, now, removed=[line])
     return True
 

@@ -20,11 +20,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from sqlalchemy.orm import scoped_session
 
 from moderation import pipeline
 from moderation.config import PremoderationMode
 from moderation.config import Settings
+from moderation.db import forget
+from moderation.db import per_transaction
 from moderation.errors import FieldError
 from moderation.errors import ValidationFailed
 from moderation.models import SiteSetting
@@ -72,12 +73,14 @@ BY_KEY = {spec.key: spec for spec in EDITABLE}
 
 
 def effective(session: Session, base: Settings) -> Settings:
-    """``base`` with the admins' overrides applied (cached on ``session``)."""
-    # Cached for the session's current transaction: a request or a task reads the table
-    # once, and the next transaction (another request, the next task) sees any change.
-    cached = session.info.get(_CACHE_KEY)
-    if cached is not None and cached[0] is base and cached[1] is _transaction(session):
-        return cached[2]  # type: ignore[no-any-return]
+    """``base`` with the admins' overrides applied (read once per transaction)."""
+    # A request or a task reads the table once, and the next transaction (another
+    # request, the next task) sees any change.
+    cached = per_transaction(session, _CACHE_KEY, lambda: (base, _overridden(session, base)))
+    return cached[1] if cached[0] is base else _overridden(session, base)
+
+
+def _overridden(session: Session, base: Settings) -> Settings:
     changes: dict[str, object] = {}
     for key, value in session.execute(sa.select(SiteSetting.key, SiteSetting.value)).all():
         spec = BY_KEY.get(key)
@@ -88,15 +91,7 @@ def effective(session: Session, base: Settings) -> Settings:
                 changes[key] = _from_stored(spec, value)
             except (TypeError, ValueError):
                 continue
-    result = base.replace(**changes) if changes else base
-    session.info[_CACHE_KEY] = (base, _transaction(session), result)
-    return result
-
-
-def _transaction(session: Session) -> object:
-    """The session's current transaction (through a ``scoped_session`` proxy too)."""
-    plain = session() if isinstance(session, scoped_session) else session
-    return plain.get_transaction()
+    return base.replace(**changes) if changes else base
 
 
 def overrides(session: Session) -> dict[str, Any]:
@@ -191,7 +186,7 @@ def save(
             details={"changes": changes},
         )
         session.flush()
-        session.info.pop(_CACHE_KEY, None)
+        forget(session, _CACHE_KEY)
     return sorted(changes)
 
 

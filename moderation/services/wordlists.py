@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from moderation import pipeline
 from moderation.config import IpStorage
 from moderation.config import Settings
+from moderation.db import forget
+from moderation.db import per_transaction
 from moderation.errors import FieldError
 from moderation.errors import ValidationFailed
 from moderation.models import BlockRule
@@ -26,11 +28,24 @@ from moderation.services.privacy import TRUNCATED_PREFIX
 
 
 def wordlist_version(session: Session) -> str:
-    """Changes whenever an entry is added or removed."""
+    """Changes whenever an entry is added or removed (read once per transaction: a
+    worker's batch of checks asks for every comment)."""
+    return per_transaction(session, _VERSION_KEY, lambda: _version(session))
+
+
+def _version(session: Session) -> str:
     count, last = session.execute(
         sa.select(sa.func.count(WordListEntry.id), sa.func.max(WordListEntry.id))
     ).one()
     return f"db{count}-{last or 0}"
+
+
+_VERSION_KEY = "moderation.wordlist_version"
+
+
+def changed(session: Session) -> None:
+    """Entries were added or removed in this transaction: read the version again."""
+    forget(session, _VERSION_KEY)
 
 
 #: Compiled rule sets by (word-list version, settings); a handful at most.
@@ -113,12 +128,14 @@ def add_word(
     )
     session.add(row)
     session.flush()
+    changed(session)
     return row
 
 
 def remove_word(session: Session, term: str) -> int:
     """Remove every entry for ``term``; returns how many."""
     result = session.execute(sa.delete(WordListEntry).where(WordListEntry.term == term.strip()))
+    changed(session)
     return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult on DELETE
 
 
