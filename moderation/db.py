@@ -109,10 +109,14 @@ def per_transaction(session: Session, key: str, load: Callable[[], T]) -> T:
     plain = session() if isinstance(session, scoped_session) else session
     transaction = plain.get_transaction()
     cached = session.info.get(key)
-    if cached is not None and cached[0] is transaction:
+    if transaction is not None and cached is not None and cached[0] is transaction:
         return cached[1]  # type: ignore[no-any-return]
     value = load()
-    session.info[key] = (transaction, value)
+    # The transaction the value was read in: ``load`` begins one if none was open. (Kept
+    # by reference, so a later transaction can never be the same object.)
+    current = plain.get_transaction()
+    if current is not None:
+        session.info[key] = (current, value)
     return value
 
 
