@@ -195,14 +195,19 @@ def _conditions(
     return found
 
 
+def _searched(filters: QueueFilter) -> list[tuple[str, str]]:
+    """The substring searches asked for: (term, column name), the column names being those
+    the search statistics are stored under."""
+    terms = (filters.text, "body_text"), (filters.author_name, "author_name")
+    return [(term, name) for term, name in terms if term]
+
+
 def _substrings(filters: QueueFilter, entity: type[Comment]) -> list[sa.ColumnElement[bool]]:
     """The text and author-name searches (``ILIKE '%...%'``), on ``entity``'s columns."""
-    found: list[sa.ColumnElement[bool]] = []
-    if filters.text:
-        found.append(entity.body_text.ilike(f"%{_like(filters.text)}%", escape="\\"))
-    if filters.author_name:
-        found.append(entity.author_name.ilike(f"%{_like(filters.author_name)}%", escape="\\"))
-    return found
+    return [
+        getattr(entity, name).ilike(f"%{_like(term)}%", escape="\\")
+        for term, name in _searched(filters)
+    ]
 
 
 def _indexed_substrings(session: Session, filters: QueueFilter) -> list[sa.ColumnElement[bool]]:
@@ -211,12 +216,8 @@ def _indexed_substrings(session: Session, filters: QueueFilter) -> list[sa.Colum
     they find (on ``lower(column)``, which the index does not cover, so that it is not asked
     for the whole term too)."""
     found: list[sa.ColumnElement[bool]] = []
-    for term, name, column in (
-        (filters.text, "body_text", Comment.body_text),
-        (filters.author_name, "author_name", Comment.author_name),
-    ):
-        if not term:
-            continue
+    for term, name in _searched(filters):
+        column = getattr(Comment, name)
         whole = f"%{_like(term)}%"
         chosen = search_statistics.plan(session, name, term)
         if chosen is None:

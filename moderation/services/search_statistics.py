@@ -66,13 +66,12 @@ class Part:
     """One word of a search term with the separator on each side of it, if any: a
     substring of the term, so every row holding the term holds it."""
 
-    text: str
-    #: The trigrams pg_trgm takes from ``%text%``: a word is padded on a side only where
-    #: the separator is there (the wildcard says nothing of what touches the word).
-    trigrams: frozenset[str]
     #: Where it is in the (stripped) term.
     start: int
     end: int
+    #: The trigrams pg_trgm takes from ``%part%``: a word is padded on a side only where
+    #: the separator is there (the wildcard says nothing of what touches the word).
+    trigrams: frozenset[str]
 
 
 def parts(term: str) -> list[Part]:
@@ -83,8 +82,7 @@ def parts(term: str) -> list[Part]:
         left, right = match.start() > 0, match.end() < len(term)
         grams = _padded(match.group().lower(), left=left, right=right)
         if grams:
-            start, end = match.start() - left, match.end() + right
-            found.append(Part(term[start:end], frozenset(grams), start, end))
+            found.append(Part(match.start() - left, match.end() + right, frozenset(grams)))
     return found
 
 
@@ -99,7 +97,10 @@ def index_parts(term: str, shares: Mapping[str, float]) -> list[str] | None:
     separator apart share it) are returned as one piece, so that the pieces, one after the
     other with anything between them, are always found in a text holding the term.
     """
-    found = parts(term)
+    return _choose(term, parts(term), shares)
+
+
+def _choose(term: str, found: list[Part], shares: Mapping[str, float]) -> list[str] | None:
     if len(found) < 2 or not shares:
         return None
 
@@ -108,7 +109,7 @@ def index_parts(term: str, shares: Mapping[str, float]) -> list[str] | None:
 
     rarest = min(found, key=lambda part: (share(part), -len(part.trigrams)))
     if share(rarest) <= RARE_SHARE:
-        return [rarest.text]
+        return _joined(term.strip(), [rarest])
     kept = [part for part in found if share(part) < COMMON_SHARE]
     if not kept or len(kept) == len(found):
         return None
@@ -154,7 +155,7 @@ def plan(session: Session, field: str, term: str) -> list[str] | None:
     if len(found) < 2:
         return None
     grams = set().union(*(part.trigrams for part in found))
-    return index_parts(term, shares_of(session, field, grams))
+    return _choose(term, found, shares_of(session, field, grams))
 
 
 def _sample(session: Session) -> list[sa.Row[Any]]:

@@ -74,10 +74,17 @@ BY_KEY = {spec.key: spec for spec in EDITABLE}
 
 def effective(session: Session, base: Settings) -> Settings:
     """``base`` with the admins' overrides applied (read once per transaction)."""
+
     # A request or a task reads the table once, and the next transaction (another
     # request, the next task) sees any change.
-    cached = per_transaction(session, _CACHE_KEY, lambda: (base, _overridden(session, base)))
-    return cached[1] if cached[0] is base else _overridden(session, base)
+    def load() -> tuple[Settings, Settings]:
+        return base, _overridden(session, base)
+
+    cached = per_transaction(session, _CACHE_KEY, load)
+    if cached[0] is not base:  # asked about other settings: remember those instead
+        forget(session, _CACHE_KEY)
+        cached = per_transaction(session, _CACHE_KEY, load)
+    return cached[1]
 
 
 def _overridden(session: Session, base: Settings) -> Settings:

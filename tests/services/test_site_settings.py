@@ -152,6 +152,19 @@ def test_a_change_made_elsewhere_is_seen_by_the_next_transaction(rig: Any) -> No
     assert site_settings.effective(session, deps.settings).max_links == 7
 
 
+def test_other_base_settings_in_the_same_transaction_get_their_own_values(rig: Any) -> None:
+    _, deps, _, admin_id = rig
+    session = db.session()
+    site_settings.save(session, deps.settings, {"max_links": "7"}, moderator_id=admin_id, now=START)
+    other = deps.settings.replace(history_days=deps.settings.history_days + 1)
+    assert site_settings.effective(session, deps.settings).max_links == 7
+    found = site_settings.effective(session, other)
+    assert (found.max_links, found.history_days) == (7, other.history_days)
+    assert site_settings.effective(session, deps.settings).history_days == (
+        deps.settings.history_days
+    )
+
+
 def test_the_worker_follows_the_stored_premoderation_and_thresholds(rig: Any) -> None:
     _, deps, clock, admin_id = rig
     comment = submit(deps)
