@@ -88,11 +88,18 @@ def mark_done(session: Session, task_name: str, key: str, now: dt.datetime) -> N
     Closing by key rather than by row id means a late or duplicate delivery can only ever
     close work about the same thing it has just handled.
     """
+    mark_all_done(session, task_name, [key], now)
+
+
+def mark_all_done(session: Session, task_name: str, keys: Sequence[str], now: dt.datetime) -> None:
+    """:func:`mark_done` for several keys, in one statement."""
+    if not keys:
+        return
     session.execute(
         sa.update(OutboxMessage)
         .where(
             OutboxMessage.task_name == task_name,
-            OutboxMessage.key == key,
+            OutboxMessage.key.in_(keys) if len(keys) > 1 else OutboxMessage.key == keys[0],
             OutboxMessage.done_at.is_(None),
         )
         .values(done_at=now)

@@ -100,10 +100,8 @@ class TextModel:
         dense: np.ndarray | None = None,
     ) -> tuple[np.ndarray, int]:
         """Logits for ``texts`` and how many of them went through the encoder."""
-        if hashed is None:
-            hashed = text_features.hashed(texts)
-        if dense is None:
-            dense = text_features.dense(texts)
+        if hashed is None or dense is None:
+            hashed, dense = text_features.features(texts)
         encoded = 0
         prior = None
         if self.base is not None:
@@ -215,8 +213,12 @@ class BuiltinClassifier:
 def heaviest_words(text: str, model: TextModel) -> tuple[Span, ...]:
     """The few words of ``text`` that argue most for the label, as spans, in text order."""
     weighed: list[tuple[float, Span]] = []
+    weights: dict[str, float] = {}  # a comment repeats its words: each is hashed once
     for match in text_features.WORD.finditer(text):
-        weight = model.word_weight(text_features.normalize(match.group()).strip())
+        word = match.group()
+        weight = weights.get(word)
+        if weight is None:
+            weight = weights[word] = model.word_weight(text_features.normalize_word(word))
         if weight >= SPAN_WEIGHT:
             weighed.append((weight, Span(match.start(), match.end())))
     weighed.sort(key=lambda item: -item[0])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from moderation import jobs
 from moderation import tasks
 from moderation.errors import TransientError
 from moderation.models import Article
@@ -44,8 +45,12 @@ def classify_batch(
     # can never wait on each other.
     own = session.execute(_pending([comment_id]).with_for_update(of=Comment)).first()
     if own is None:
-        # Decided already, or gone: the single path closes its outbox row.
-        return {comment_id: checks.classify_and_decide(session, deps, comment_id)}
+        # Decided already (most often by the batch of an earlier task), or gone: only its
+        # outbox row is left to close.
+        jobs.mark_done(
+            session, tasks.TASK_CLASSIFY_COMMENT, checks.check_key(comment_id), deps.clock.now()
+        )
+        return {comment_id: None}
     others = session.execute(
         _pending(_waiting(session, deps, comment_id)).with_for_update(of=Comment, skip_locked=True)
     ).all()
@@ -61,10 +66,13 @@ def classify_batch(
             missing = scoring.missing_required(result, required)
             if missing:
                 raise RequiredBackendUnavailable(", ".join(missing))
-    return {
-        comment.id: checks.classify_and_decide(session, deps, comment.id, result)
+    statuses = {
+        comment.id: checks.classify_and_decide(session, deps, comment.id, result, close=False)
         for (comment, _), result in zip(pairs, scored, strict=True)
     }
+    keys = [checks.check_key(comment.id) for comment, _ in pairs]
+    jobs.mark_all_done(session, tasks.TASK_CLASSIFY_COMMENT, keys, deps.clock.now())
+    return statuses
 
 
 def _pending(ids: list[int]) -> sa.Select[Comment, Article]:

@@ -37,18 +37,25 @@ def check_key(comment_id: int) -> str:
 
 
 def classify_and_decide(
-    session: Session, deps: Deps, comment_id: int, scored: scoring.Scored | None = None
+    session: Session,
+    deps: Deps,
+    comment_id: int,
+    scored: scoring.Scored | None = None,
+    *,
+    close: bool = True,
 ) -> CommentStatus | None:
     """Run the full pipeline on a pending comment and store the verdict.
 
     Idempotent: a comment already decided (by an earlier run or a moderator) is left as it
     is. Returns the new status, or ``None`` when there was nothing to do. ``scored`` are
-    the backends' answers when the comment was scored in a batch (see ``batch_checks``).
+    the backends' answers when the comment was scored in a batch (see ``check_batches``),
+    which closes the batch's outbox rows at once (``close=False`` here).
     """
     now = deps.clock.now()
     comment = session.get(Comment, comment_id)
     if comment is None or comment.status != CommentStatus.PENDING:
-        jobs.mark_done(session, tasks.TASK_CLASSIFY_COMMENT, check_key(comment_id), now)
+        if close:
+            jobs.mark_done(session, tasks.TASK_CLASSIFY_COMMENT, check_key(comment_id), now)
         return None
     article = session.get_one(Article, comment.article_id)
     # Language and fingerprint are worked out here, off the request path. The fingerprint
@@ -68,7 +75,8 @@ def classify_and_decide(
     if changed:
         _link_campaign(session, deps, comment, decision, context)
         evaluate_surge(session, deps, article)
-    jobs.mark_done(session, tasks.TASK_CLASSIFY_COMMENT, check_key(comment_id), now)
+    if close:
+        jobs.mark_done(session, tasks.TASK_CLASSIFY_COMMENT, check_key(comment_id), now)
     return comment.status if changed else None
 
 

@@ -72,21 +72,9 @@ def context_of(
     settings = site_settings.effective(session, deps.settings)
     history_since = now - dt.timedelta(days=settings.history_days)
     flood_since = now - dt.timedelta(seconds=settings.flood_window_seconds)
-    approved, rejected, recent_rejected, recent_total, author_recent = _author_history(
+    approved, rejected, recent_rejected, recent_total, author_recent, ip_recent = _author_history(
         session, comment, history_since, flood_since
     )
-    ip_recent = 0
-    if comment.ip_prefix:
-        ip_recent = (
-            session.scalar(
-                sa.select(sa.func.count(Comment.id)).where(
-                    Comment.ip_prefix == comment.ip_prefix,
-                    Comment.created_at >= flood_since,
-                    Comment.id != comment.id,
-                )
-            )
-            or 0
-        )
     return pipeline.Context(
         premoderation=article.premoderation or settings.premoderation.value,
         author_approved_count=approved,
@@ -105,8 +93,21 @@ def context_of(
 
 def _author_history(
     session: Session, comment: Comment, history_since: dt.datetime, flood_since: dt.datetime
-) -> tuple[int, int, int, int, int]:
+) -> tuple[int, int, int, int, int, int]:
+    """The author's counts, and the recent comments from the author's network, in one query."""
     decided = (CommentStatus.APPROVED, CommentStatus.REJECTED, CommentStatus.SPAM)
+    ip_recent: sa.ColumnElement[int] = sa.literal(0)
+    if comment.ip_prefix:
+        ip_recent = (
+            sa.select(sa.func.count(Comment.id))
+            .where(
+                Comment.ip_prefix == comment.ip_prefix,
+                Comment.created_at >= flood_since,
+                Comment.id != comment.id,
+            )
+            .correlate(None)  # its own scan of comments, not a reference to the outer one
+            .scalar_subquery()
+        )
     row = session.execute(
         sa.select(
             sa.func.count(Comment.id).filter(Comment.status == CommentStatus.APPROVED),
@@ -121,9 +122,10 @@ def _author_history(
                 Comment.status.in_(decided), Comment.created_at >= history_since
             ),
             sa.func.count(Comment.id).filter(Comment.created_at >= flood_since),
+            ip_recent,
         ).where(Comment.email_hash == comment.email_hash, Comment.id != comment.id)
     ).one()
-    return int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4])
+    return tuple(int(value or 0) for value in row)  # type: ignore[return-value]
 
 
 def _block_entries(

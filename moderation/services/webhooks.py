@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session
 
 from moderation import jobs
 from moderation import tasks
+from moderation.db import forget
+from moderation.db import per_transaction
 from moderation.errors import FieldError
 from moderation.errors import ValidationFailed
 from moderation.errors import WebhookNotFound
@@ -188,6 +190,7 @@ def create_endpoint(
     _check(deps, endpoint)
     session.add(endpoint)
     session.flush()
+    forget(session, _ACTIVE_KEY)
     _audit(session, audit.AuditAction.WEBHOOK_CREATED, endpoint, now, created_by)
     return endpoint, secret
 
@@ -239,6 +242,7 @@ def update_endpoint(
     _check(deps, endpoint)
     endpoint.updated_at = deps.clock.now()
     session.flush()
+    forget(session, _ACTIVE_KEY)
     if switched:
         action = audit.AuditAction.WEBHOOK_ENABLED
         if not endpoint.is_active:
@@ -255,6 +259,7 @@ def delete_endpoint(
     _audit(session, audit.AuditAction.WEBHOOK_DELETED, endpoint, now, by)
     session.delete(endpoint)
     session.flush()
+    forget(session, _ACTIVE_KEY)
 
 
 def fail_queued(session: Session, endpoint_id: int, now: dt.datetime) -> None:
@@ -345,10 +350,7 @@ def fan_out(
 
     Each is published once the transaction commits; the sweeper covers a lost doorbell.
     """
-    endpoints = session.scalars(
-        sa.select(WebhookEndpoint).where(WebhookEndpoint.is_active.is_(True))
-    ).all()
-    chosen = [e for e in endpoints if subscribed(e, event.type)]
+    chosen = [e for e in _active_endpoints(session) if e.is_active and subscribed(e, event.type)]
     if not chosen:
         return []
     session.flush()  # the event's id
@@ -359,6 +361,19 @@ def fan_out(
         )
         for endpoint in chosen
     ]
+
+
+#: ``per_transaction`` key of the active endpoints: a batch of checks, or a bulk decision,
+#: emits many events in one transaction and reads the endpoints once.
+_ACTIVE_KEY = "moderation.webhook_endpoints"
+
+
+def _active_endpoints(session: Session) -> Sequence[WebhookEndpoint]:
+    def load() -> Sequence[WebhookEndpoint]:
+        query = sa.select(WebhookEndpoint).where(WebhookEndpoint.is_active.is_(True))
+        return session.scalars(query).all()
+
+    return per_transaction(session, _ACTIVE_KEY, load)
 
 
 def _for(

@@ -333,6 +333,26 @@ def test_flood_from_one_author_is_held(rig: Rig) -> None:
     assert statuses[6] is CommentStatus.HELD
 
 
+def test_flood_from_one_network_is_held_and_counts_only_that_network(rig: Rig) -> None:
+    settings = rig.deps.settings.replace(trust_after=100, flood_max_per_network=3)
+    rig.deps = dataclasses.replace(rig.deps, settings=settings)
+    # Another network's comments, in the same window, count for nobody here.
+    for i in range(4):
+        rig.submit(f"Avis numéro {i} venu d'ailleurs.", email=f"o{i}@example.org", ip="192.0.2.9")
+    statuses = [
+        rig.post_and_decide(
+            f"Avis numéro {i} d'un lecteur différent à chaque fois, promis.",
+            email=f"voisin{i}@example.org",
+            ip=f"198.51.100.{10 + i}",
+        )
+        for i in range(5)
+    ]
+    assert [c.status for c in statuses[:4]] == [CommentStatus.APPROVED] * 4
+    assert statuses[4].status is CommentStatus.HELD
+    reason = next(r for r in statuses[4].reasons if r["code"] == "flood_ip")
+    assert reason["params"] == {"count": 4, "limit": 3}
+
+
 def test_explain_prints_rules_spans_and_thresholds(rig: Rig) -> None:
     comment = rig.post_and_decide("Quel connard, ce type.")
     lines = "\n".join(explain.explanation_lines(explain.explain(db.session(), comment.public_id)))
