@@ -221,6 +221,7 @@ def run_with_models(
     Returns (seconds, comments sent through the encoder, verdicts).
     """
     from moderation.pipeline.classifiers import BuiltinClassifier
+    from moderation.pipeline.text_features import FeatureMemo
     from moderation.services import model_versions
 
     classifiers = []
@@ -234,6 +235,10 @@ def run_with_models(
     for offset in range(0, len(comments), batch):
         chunk = comments[offset : offset + batch]
         submissions = [s for s, _ in chunk]
+        # As the worker does: the models of one batch share its memo of text features.
+        memo = FeatureMemo()
+        for classifier in classifiers:
+            classifier.features = memo
         scored = [c.score(submissions) for c in classifiers]
         for index, (submission, context) in enumerate(chunk):
             scores = tuple(found[index] for found in scored if found[index] is not None)

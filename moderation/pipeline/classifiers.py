@@ -100,8 +100,10 @@ class TextModel:
         dense: np.ndarray | None = None,
     ) -> tuple[np.ndarray, int]:
         """Logits for ``texts`` and how many of them went through the encoder."""
-        if hashed is None or dense is None:
-            hashed, dense = text_features.features(texts)
+        if hashed is None:
+            hashed = text_features.hashed(texts)
+        if dense is None:
+            dense = text_features.dense(texts)
         encoded = 0
         prior = None
         if self.base is not None:
@@ -118,8 +120,14 @@ class TextModel:
                 encoded += int(unsure.size)
         return out, encoded
 
-    def probabilities(self, texts: Sequence[str], encoder: Encoder | None) -> np.ndarray:
-        logits, _ = self.logits(texts, encoder)
+    def probabilities(
+        self,
+        texts: Sequence[str],
+        encoder: Encoder | None,
+        features: text_features.FeatureMemo | None = None,
+    ) -> np.ndarray:
+        hashed, dense = features.features(texts) if features is not None else (None, None)
+        logits, _ = self.logits(texts, encoder, hashed, dense)
         return _sigmoid(logits)
 
     def word_weight(self, token: str) -> float:
@@ -153,16 +161,23 @@ class ModelBundle:
         return any(m.uses_encoder for m in self.families.values())
 
     def probabilities(
-        self, texts: Sequence[str], languages: Sequence[str | None], encoder: Encoder | None
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str | None],
+        encoder: Encoder | None,
+        features: text_features.FeatureMemo | None = None,
     ) -> np.ndarray:
-        """The probability of the label for each text, each by its family's model."""
+        """The probability of the label for each text, each by its family's model.
+
+        ``features``: the batch's memo of text features, shared with the other models.
+        """
         out = np.zeros(len(texts), dtype=np.float64)
         groups: dict[str, list[int]] = {}
         for index, language in enumerate(languages):
             groups.setdefault(self.family_of(language), []).append(index)
         for family, indexes in groups.items():
             model = self.families[family]
-            out[indexes] = model.probabilities([texts[i] for i in indexes], encoder)
+            out[indexes] = model.probabilities([texts[i] for i in indexes], encoder, features)
         return out
 
 
@@ -174,9 +189,12 @@ class BuiltinClassifier:
         bundle: ModelBundle,
         encoder: Encoder | None = None,
         timer: Callable[[], float] | None = None,
+        features: text_features.FeatureMemo | None = None,
     ) -> None:
         self.bundle = bundle
         self.encoder = encoder if bundle.uses_encoder else None
+        # Shared by the classifiers of one batch: each comment's n-grams are hashed once.
+        self.features = features
         # The core reads no clock: the services hand in one (seconds) to measure latency.
         self._timer = timer
 
@@ -192,7 +210,10 @@ class BuiltinClassifier:
         # An empty comment gives the model nothing to go on: no opinion, not a guess.
         known = [i for i, t in enumerate(texts) if t.strip()]
         probabilities = self.bundle.probabilities(
-            [texts[i] for i in known], [batch[i].language for i in known], self.encoder
+            [texts[i] for i in known],
+            [batch[i].language for i in known],
+            self.encoder,
+            self.features,
         )
         share = None
         if self._timer is not None and started is not None:

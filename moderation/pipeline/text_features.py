@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -42,10 +41,6 @@ DENSE_NAMES = (
     "currency",
 )
 DENSE_SIZE = len(DENSE_NAMES)
-#: Texts whose features are remembered: the spam and toxicity models of one batch read the
-#: same comments, and the second reads them for free. A long comment's row holds a few
-#: thousand n-grams (some 25 KB), so this stays a few megabytes.
-REMEMBERED = 256
 
 
 def normalize(text: str) -> str:
@@ -99,48 +94,39 @@ def hashed(texts: Sequence[str]) -> sparse.csr_matrix:
     return sparse.hstack([words, chars], format="csr", dtype=np.float32)
 
 
-class _Remembered:
-    """The features of the last :data:`REMEMBERED` texts, one row each."""
+class FeatureMemo:
+    """:func:`hashed` and :func:`dense` of the texts of one batch, each text computed once.
 
-    def __init__(self, size: int) -> None:
+    Several models read the same comments in turn (spam, then toxicity by language family):
+    the classifiers of one batch share a memo, and the second reads the rows for free. It
+    is bounded (a long comment's row holds a few thousand n-grams, some 25 KB) and meant to
+    live as long as one batch, in one thread.
+    """
+
+    def __init__(self, size: int = 256) -> None:
         self._rows: OrderedDict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = OrderedDict()
         self._size = size
-        self._lock = threading.Lock()
 
     def features(self, texts: Sequence[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
-        with self._lock:
-            known = {t: self._rows[t] for t in texts if t in self._rows}
+        known = {t: self._rows[t] for t in texts if t in self._rows}
         missing = list(dict.fromkeys(t for t in texts if t not in known))
         if missing:
             matrix, counts = hashed(missing), dense(missing)
             for i, text in enumerate(missing):
                 start, end = matrix.indptr[i], matrix.indptr[i + 1]
                 known[text] = (matrix.indices[start:end], matrix.data[start:end], counts[i])
-            with self._lock:
-                self._rows.update((t, known[t]) for t in missing)
-                while len(self._rows) > self._size:
-                    self._rows.popitem(last=False)
+                self._rows[text] = known[text]
+            while len(self._rows) > self._size:
+                self._rows.popitem(last=False)
+        if not texts:
+            return sparse.csr_matrix((0, HASHED_SIZE), dtype=np.float32), dense([])
         rows = [known[t] for t in texts]
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum([len(r[0]) for r in rows], out=indptr[1:])
-        empty_i, empty_f = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
-        indices = np.concatenate([r[0] for r in rows]) if rows else empty_i
-        data = np.concatenate([r[1] for r in rows]) if rows else empty_f
+        indices = np.concatenate([r[0] for r in rows])
+        data = np.concatenate([r[1] for r in rows])
         matrix = sparse.csr_matrix((data, indices, indptr), shape=(len(rows), HASHED_SIZE))
-        counts = np.vstack([r[2] for r in rows]) if rows else np.zeros((0, DENSE_SIZE), np.float32)
-        return matrix, counts
-
-
-_REMEMBERED = _Remembered(REMEMBERED)
-
-
-def features(texts: Sequence[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """:func:`hashed` and :func:`dense` of ``texts``, each text computed once per batch.
-
-    Several models read the same comments in turn (spam, then toxicity by language
-    family): the rows of texts seen lately are reused instead of hashed again.
-    """
-    return _REMEMBERED.features(texts)
+        return matrix, np.vstack([r[2] for r in rows])
 
 
 def dense(texts: Sequence[str]) -> np.ndarray:

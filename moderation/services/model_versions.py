@@ -29,6 +29,7 @@ from moderation.pipeline.classifiers import ModelBundle
 from moderation.pipeline.classifiers import bundle_from_arrays
 from moderation.pipeline.classifiers import bundle_to_arrays
 from moderation.pipeline.classifiers import header_from_arrays
+from moderation.pipeline.text_features import FeatureMemo
 from moderation.pipeline.types import Classifier
 
 KINDS = ("spam", "toxicity")
@@ -52,10 +53,13 @@ def current_classifiers(
         return None, None
     active = _active(session)
     found: list[Classifier | None] = []
+    memo = FeatureMemo()  # both models read the same comments: their n-grams hashed once
     for kind in KINDS:
         bundle = bundle_for(session, kind, active.get(kind))
         found.append(
-            None if bundle is None else BuiltinClassifier(bundle, encoder, time.perf_counter)
+            None
+            if bundle is None
+            else BuiltinClassifier(bundle, encoder, time.perf_counter, features=memo)
         )
     return found[0], found[1]
 

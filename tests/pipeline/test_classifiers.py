@@ -142,6 +142,31 @@ def test_the_classifier_scores_each_comment_by_its_language_family() -> None:
     assert fr.latency_ms == pytest.approx(500 / 3, abs=1e-3)  # its share of the batch's half second
 
 
+def test_classifiers_sharing_a_feature_memo_score_as_alone_and_hash_each_text_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spam = ["Gagnez 5000€ par mois depuis chez vous http://argent.example", "Casino gratuit"]
+    ham = ["Très bon article, merci", "Je ne suis pas d'accord avec l'auteur"]
+    texts, labels = spam * 5 + ham * 5, [1, 1] * 5 + [0, 0] * 5
+    spam_model = ModelBundle("spam", "v1", {"any": learning.fit(texts, labels)}, {"*": "any"})
+    families = {"fr": learning.fit(texts, labels), "en": learning.fit(texts, labels[::-1])}
+    toxicity = ModelBundle("toxicity", "v1", families, {"fr": "fr", "*": "en"})
+    batch = [sub(t, language=lang) for t in (*spam, *ham) for lang in ("fr", "en")]
+    alone = [BuiltinClassifier(b).score(batch) for b in (spam_model, toxicity)]
+    hashed_texts: list[str] = []
+    real_hashed = text_features.hashed
+
+    def counting(texts: Sequence[str]) -> object:
+        hashed_texts.extend(texts)
+        return real_hashed(texts)
+
+    monkeypatch.setattr(text_features, "hashed", counting)
+    memo = text_features.FeatureMemo()
+    shared = [BuiltinClassifier(b, features=memo).score(batch) for b in (spam_model, toxicity)]
+    assert shared == alone
+    assert sorted(hashed_texts) == sorted(set(spam + ham))  # once each, for both models
+
+
 def test_the_spans_point_at_the_words_that_weighed_most() -> None:
     texts = [f"achetez du viagra pas cher numéro {i}" for i in range(10)] + [
         f"un article pas cher à lire numéro {i}" for i in range(10)

@@ -26,8 +26,9 @@ def test_features_equal_fresh_hashing_in_any_order_and_subset() -> None:
     expected_dense = text_features.dense(TEXTS)
     # First call computes; the later ones read remembered rows, in another order, as a
     # subset, and mixed with a text never seen.
+    memo = text_features.FeatureMemo()
     for texts in (TEXTS, TEXTS[::-1], TEXTS[1:3], [*TEXTS[4:], "un texte nouveau"]):
-        matrix, counts = text_features.features(texts)
+        matrix, counts = memo.features(texts)
         assert matrix.shape == (len(texts), text_features.HASHED_SIZE)
         for row, text in enumerate(texts):
             if text in TEXTS:
@@ -41,13 +42,13 @@ def test_features_equal_fresh_hashing_in_any_order_and_subset() -> None:
 
 
 def test_features_of_no_text() -> None:
-    matrix, counts = text_features.features([])
+    matrix, counts = text_features.FeatureMemo().features([])
     assert matrix.shape == (0, text_features.HASHED_SIZE)
     assert counts.shape == (0, text_features.DENSE_SIZE)
 
 
 def test_remembered_rows_are_bounded() -> None:
-    memo = text_features._Remembered(3)
+    memo = text_features.FeatureMemo(3)
     for i in range(10):
         memo.features([f"commentaire {i}"])
     assert len(memo._rows) == 3
