@@ -23,7 +23,7 @@ import numpy as np
 EMBEDDING_DIM = 512
 #: Long comments are cut before encoding: the encoder's cost grows with the length, and
 #: the opening of a comment carries most of its tone.
-MAX_CHARS = 1000
+MAX_CHARS = 500
 #: Texts per call: large enough to amortize the weights, small enough to bound memory.
 CHUNK = 64
 #: Recent embeddings kept: the spam and toxicity models of one batch ask for the same
