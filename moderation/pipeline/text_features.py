@@ -134,13 +134,13 @@ def dense(texts: Sequence[str]) -> np.ndarray:
     rows = np.zeros((len(texts), DENSE_SIZE), dtype=np.float32)
     for i, text in enumerate(texts):
         length = max(len(text), 1)
-        letters = [c for c in text if c.isalpha()]
+        letters = list(filter(str.isalpha, text))
         rows[i] = (
             min(len(_URL.findall(text)), 3) / 3,
             min(len(_EMAILISH.findall(text)), 2) / 2,
             min(len(_NUMBER.findall(text)), 5) / 5,
-            sum(c.isdigit() for c in text) / length,
-            sum(c.isupper() for c in letters) / max(len(letters), 1),
+            sum(map(str.isdigit, text)) / length,
+            sum(map(str.isupper, letters)) / max(len(letters), 1),
             math.log1p(len(text)) / 8,
             min(text.count("!"), 5) / 5,
             1.0 if any(c in text for c in "€$£") else 0.0,

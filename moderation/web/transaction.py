@@ -14,6 +14,8 @@ from moderation.db import db
 
 
 def commit_or_roll_back(response: Response) -> Response:
+    if not db.session.registry.has():
+        return response  # the request never opened a session (a cached read): nothing to end
     if response.status_code < 400:
         db.session.commit()
     else:
