@@ -130,8 +130,15 @@ def measure(models: bool, count: int, seed: int) -> dict[str, Any]:
 
     statements: Counter[str] = Counter()
 
+    started: list[float] = []
+    spent: Counter[str] = Counter()
+
     def tally(_c: object, _cur: object, statement: str, *_rest: object) -> None:
         statements[" ".join(statement.split()[:4])] += 1
+        started.append(time.perf_counter())
+
+    def done(_c: object, _cur: object, statement: str, *_rest: object) -> None:
+        spent[" ".join(statement.split()[:4])] += time.perf_counter() - started.pop()
 
     try:
         with app.app_context():
@@ -143,11 +150,13 @@ def measure(models: bool, count: int, seed: int) -> dict[str, Any]:
         ids = pending()
         settle_collector()
         sa.event.listen(engine, "before_cursor_execute", tally)
+        sa.event.listen(engine, "after_cursor_execute", done)
         cpu, pg, wall = time.process_time(), postgres_cpu(), time.perf_counter()
         run_tasks(ids)
         cpu, pg = time.process_time() - cpu, postgres_cpu() - pg
         wall = time.perf_counter() - wall
         sa.event.remove(engine, "before_cursor_execute", tally)
+        sa.event.remove(engine, "after_cursor_execute", done)
         left = len(pending())
     finally:
         with app.app_context():
@@ -163,7 +172,10 @@ def measure(models: bool, count: int, seed: int) -> dict[str, Any]:
         "pg_ms": round(pg * 1000 / n, 2),
         "wall_ms": round(wall * 1000 / n, 2),
         "statements": round(sum(statements.values()) / n, 2),
-        "by_statement": {k: round(v / n, 2) for k, v in statements.most_common(12)},
+        "by_statement": {
+            k: (round(v / n, 2), round(spent[k] * 1000 / v, 3))
+            for k, v in statements.most_common(12)
+        },
     }
 
 
@@ -189,8 +201,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"{run['pg_ms']} ms PostgreSQL, {run['wall_ms']} ms wall, "
                 f"{run['statements']} statements a decision ({run['left_pending']} left pending)"
             )
-            for statement, per in run["by_statement"].items():
-                print(f"    {per:5.2f}  {statement}")
+            print("    a decision  ms each (round trip)  statement")
+            for statement, (per, each) in run["by_statement"].items():
+                print(f"    {per:10.2f}  {each:20.3f}  {statement}")
     for label, value, target in checks:
         print(f"[{'MET ' if value <= target else 'MISS'}] {label}: {value} ms (<= {target})")
     return 0 if all(value <= target for _, value, target in checks) else 1

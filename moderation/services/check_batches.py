@@ -20,7 +20,6 @@ from moderation.models import Article
 from moderation.models import Comment
 from moderation.models import CommentStatus
 from moderation.models import OutboxMessage
-from moderation.pipeline.language import detect_language
 from moderation.services import checks
 from moderation.services import scoring
 from moderation.services.ports import Deps
@@ -55,10 +54,9 @@ def classify_batch(
         _pending(_waiting(session, deps, comment_id)).with_for_update(of=Comment, skip_locked=True)
     ).all()
     pairs = [(row[0], row[1]) for row in (own, *others)]
-    for comment, _ in pairs:
-        if comment.language is None:
-            # The built-in models and some services choose by language.
-            comment.language = detect_language(comment.body_text)
+    # The built-in models and some services choose by language: it is worked out before
+    # scoring (with the fingerprint), and written with each verdict.
+    facts = {comment.id: checks.derive_facts(comment) for comment, _ in pairs}
     scored = scoring.score_comments(session, deps, pairs)
     required = deps.settings.required_classifiers
     if not final_attempt:
@@ -67,7 +65,9 @@ def classify_batch(
             if missing:
                 raise RequiredBackendUnavailable(", ".join(missing))
     statuses = {
-        comment.id: checks.classify_and_decide(session, deps, comment.id, result, close=False)
+        comment.id: checks.classify_and_decide(
+            session, deps, comment.id, result, close=False, facts=facts[comment.id]
+        )
         for (comment, _), result in zip(pairs, scored, strict=True)
     }
     keys = [checks.check_key(comment.id) for comment, _ in pairs]

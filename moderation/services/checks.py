@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from moderation import jobs
 from moderation import pipeline
@@ -43,13 +45,15 @@ def classify_and_decide(
     scored: scoring.Scored | None = None,
     *,
     close: bool = True,
+    facts: dict[str, Any] | None = None,
 ) -> CommentStatus | None:
     """Run the full pipeline on a pending comment and store the verdict.
 
     Idempotent: a comment already decided (by an earlier run or a moderator) is left as it
     is. Returns the new status, or ``None`` when there was nothing to do. ``scored`` are
     the backends' answers when the comment was scored in a batch (see ``check_batches``),
-    which closes the batch's outbox rows at once (``close=False`` here).
+    which closes the batch's outbox rows at once (``close=False`` here) and passes the
+    ``facts`` it worked out before scoring (see :func:`derive_facts`).
     """
     now = deps.clock.now()
     comment = session.get(Comment, comment_id)
@@ -58,26 +62,48 @@ def classify_and_decide(
             jobs.mark_done(session, tasks.TASK_CLASSIFY_COMMENT, check_key(comment_id), now)
         return None
     article = session.get_one(Article, comment.article_id)
-    # Language and fingerprint are worked out here, off the request path. The fingerprint
-    # is flushed before the near-duplicate lookup so later comments find this one.
-    if comment.language is None:
-        comment.language = detect_language(comment.body_text)
-    if comment.fingerprint is None:
-        for column, value in surroundings.fingerprint_columns(comment.body_text).items():
-            setattr(comment, column, value)
-        session.flush()
+    # Language and fingerprint are worked out here, off the request path, and written with
+    # the verdict in one statement (the loaded object holds them meanwhile, not dirty: no
+    # flush writes the row before). A later comment's near-duplicate lookup, in this batch
+    # or after it, finds this one's fingerprint once its verdict is written.
+    if facts is None:
+        facts = derive_facts(comment)
     if scored is None:
         [scored] = scoring.score_comments(session, deps, [(comment, article)])
     decision, context = evaluate(session, deps, comment, article, now, scored)
     changed = decisions.record_machine_decision(
-        session, deps, comment, decision, shadow=scored.stored_shadow()
+        session, deps, comment, decision, shadow=scored.stored_shadow(), facts=facts
     )
     if changed:
         _link_campaign(session, deps, comment, decision, context)
         evaluate_surge(session, deps, article)
+    elif facts:
+        # Decided meanwhile by someone else: the facts are still worth keeping.
+        session.execute(
+            sa.update(Comment)
+            .where(Comment.id == comment.id)
+            .values(**facts)
+            .execution_options(synchronize_session=False)
+        )
     if close:
         jobs.mark_done(session, tasks.TASK_CLASSIFY_COMMENT, check_key(comment_id), now)
     return comment.status if changed else None
+
+
+def derive_facts(comment: Comment) -> dict[str, Any]:
+    """The language and fingerprint columns of a comment that lacks them, not yet written.
+
+    They are set on the loaded object as if stored (``set_committed_value``): the checks
+    read them there, and no autoflush writes the row on its own. The caller writes them.
+    """
+    facts: dict[str, Any] = {}
+    if comment.language is None:
+        facts["language"] = detect_language(comment.body_text)
+    if comment.fingerprint is None:
+        facts.update(surroundings.fingerprint_columns(comment.body_text))
+    for column, value in facts.items():
+        set_committed_value(comment, column, value)
+    return facts
 
 
 def evaluate(

@@ -138,11 +138,13 @@ def record_machine_decision(
     decision: pipeline.Decision,
     *,
     shadow: dict[str, Any] | None = None,
+    facts: dict[str, Any] | None = None,
 ) -> bool:
     """Apply the pipeline's decision to a pending comment; ``False`` if already decided.
 
     ``shadow`` are the scores of backends in shadow mode, stored beside the live ones
-    (they decided nothing) for the shadow report.
+    (they decided nothing) for the shadow report. ``facts``: other columns the check
+    worked out (language, fingerprint), written in the same statement as the verdict.
     """
     source = DecisionSource.CLASSIFIERS if decision.scores else DecisionSource.RULES
     return change_status(
@@ -157,6 +159,7 @@ def record_machine_decision(
         scores={**{s.model: s.as_dict() for s in decision.scores}, **(shadow or {})},
         policy_version=decision.policy_version,
         thresholds=dict(decision.thresholds),
+        facts=facts,
     )
 
 
@@ -279,18 +282,26 @@ def change_status(
     policy_version: str,
     thresholds: dict[str, Any] | None = None,
     batch_id: str | None = None,
+    facts: dict[str, Any] | None = None,
 ) -> bool:
     """Move ``comment`` from ``expected`` to ``target`` if nobody moved it first.
 
     Logs the decision and records its event in the same transaction; ``False`` (and
-    nothing written) when the comment was no longer in ``expected``.
+    nothing written) when the comment was no longer in ``expected``. ``facts`` are more
+    columns to write with the status (one row version instead of several: every update of
+    a comment rewrites its index entries, its body's trigrams among them).
     """
     now = deps.clock.now()
     result = session.execute(
         sa.update(Comment)
         .where(Comment.id == comment.id, Comment.status == expected)
         .values(
-            status=target, reasons=reasons, scores=scores, decided_at=now, risk=top_score(scores)
+            status=target,
+            reasons=reasons,
+            scores=scores,
+            decided_at=now,
+            risk=top_score(scores),
+            **(facts or {}),
         )
         .execution_options(synchronize_session=False)
     )
