@@ -22,8 +22,10 @@ the most frequent first, each target with MET or MISS. Exit status 0 when all ar
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import random
 import secrets
 import sys
@@ -65,7 +67,7 @@ def reset_schema() -> None:
         conn.execute(f"CREATE SCHEMA {SCHEMA}")
 
 
-def measure(models: bool, count: int, seed: int) -> dict[str, Any]:
+def measure(models: bool, count: int, seed: int, profile: int = 0) -> dict[str, Any]:
     from flask_migrate import upgrade
 
     from moderation import create_app
@@ -157,6 +159,11 @@ def measure(models: bool, count: int, seed: int) -> dict[str, Any]:
         wall = time.perf_counter() - wall
         sa.event.remove(engine, "before_cursor_execute", tally)
         sa.event.remove(engine, "after_cursor_execute", done)
+        if profile:  # the same work again, under cProfile (not counted in the figures)
+            store(count)
+            profiler = cProfile.Profile()
+            profiler.runcall(run_tasks, pending())
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(profile)
         left = len(pending())
     finally:
         with app.app_context():
@@ -184,8 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--comments", type=int, default=400)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="print cProfile's top N entries"
+    )
     args = parser.parse_args(argv)
-    runs = [measure(models, args.comments, args.seed) for models in (False, True)]
+    runs = [measure(models, args.comments, args.seed, args.profile) for models in (False, True)]
     checks = [
         ("worker CPU per decision, rules only", runs[0]["cpu_ms"], TARGET_RULES_MS),
         ("worker CPU per decision, models on", runs[1]["cpu_ms"], TARGET_MODELS_MS),

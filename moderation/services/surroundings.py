@@ -9,6 +9,7 @@ and the article's premoderation and surge state.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -95,37 +96,51 @@ def _author_history(
     session: Session, comment: Comment, history_since: dt.datetime, flood_since: dt.datetime
 ) -> tuple[int, int, int, int, int, int]:
     """The author's counts, and the recent comments from the author's network, in one query."""
+    row = session.execute(
+        _history_statement(bool(comment.ip_prefix)),
+        {
+            "email_hash": comment.email_hash,
+            "comment_id": comment.id,
+            "history_since": history_since,
+            "flood_since": flood_since,
+            "ip_prefix": comment.ip_prefix,
+        },
+    ).one()
+    return tuple(int(value or 0) for value in row)  # type: ignore[return-value]
+
+
+@functools.cache
+def _history_statement(with_network: bool) -> sa.Select[int, int, int, int, int, int]:
+    """Built once (with bound parameters): constructing it cost more than running it."""
     decided = (CommentStatus.APPROVED, CommentStatus.REJECTED, CommentStatus.SPAM)
+    refused = (CommentStatus.REJECTED, CommentStatus.SPAM)
+    history_since = sa.bindparam("history_since", type_=Comment.created_at.type)
+    flood_since = sa.bindparam("flood_since", type_=Comment.created_at.type)
+    others = Comment.id != sa.bindparam("comment_id", type_=Comment.id.type)
     ip_recent: sa.ColumnElement[int] = sa.literal(0)
-    if comment.ip_prefix:
+    if with_network:
         ip_recent = (
             sa.select(sa.func.count(Comment.id))
             .where(
-                Comment.ip_prefix == comment.ip_prefix,
+                Comment.ip_prefix == sa.bindparam("ip_prefix", type_=Comment.ip_prefix.type),
                 Comment.created_at >= flood_since,
-                Comment.id != comment.id,
+                others,
             )
             .correlate(None)  # its own scan of comments, not a reference to the outer one
             .scalar_subquery()
         )
-    row = session.execute(
-        sa.select(
-            sa.func.count(Comment.id).filter(Comment.status == CommentStatus.APPROVED),
-            sa.func.count(Comment.id).filter(
-                Comment.status.in_((CommentStatus.REJECTED, CommentStatus.SPAM))
-            ),
-            sa.func.count(Comment.id).filter(
-                Comment.status.in_((CommentStatus.REJECTED, CommentStatus.SPAM)),
-                Comment.created_at >= history_since,
-            ),
-            sa.func.count(Comment.id).filter(
-                Comment.status.in_(decided), Comment.created_at >= history_since
-            ),
-            sa.func.count(Comment.id).filter(Comment.created_at >= flood_since),
-            ip_recent,
-        ).where(Comment.email_hash == comment.email_hash, Comment.id != comment.id)
-    ).one()
-    return tuple(int(value or 0) for value in row)  # type: ignore[return-value]
+    return sa.select(
+        sa.func.count(Comment.id).filter(Comment.status == CommentStatus.APPROVED),
+        sa.func.count(Comment.id).filter(Comment.status.in_(refused)),
+        sa.func.count(Comment.id).filter(
+            Comment.status.in_(refused), Comment.created_at >= history_since
+        ),
+        sa.func.count(Comment.id).filter(
+            Comment.status.in_(decided), Comment.created_at >= history_since
+        ),
+        sa.func.count(Comment.id).filter(Comment.created_at >= flood_since),
+        ip_recent,
+    ).where(Comment.email_hash == sa.bindparam("email_hash", type_=Comment.email_hash.type), others)
 
 
 def _block_entries(
@@ -135,18 +150,9 @@ def _block_entries(
     # The domain and each parent domain: a rule for example.org covers mail.example.org.
     labels = domain.split(".")
     domains = [".".join(labels[i:]) for i in range(len(labels) - 1)]
-    conditions = [
-        sa.and_(BlockRule.kind == "email", BlockRule.value == comment.email_hash),
-        sa.and_(BlockRule.kind == "email_domain", BlockRule.value.in_(domains or [domain])),
-    ]
-    if comment.ip:
-        # Address rules are few; networks need a containment test the core does.
-        conditions.append(BlockRule.kind.in_(("ip", "cidr")))
     rows = session.scalars(
-        sa.select(BlockRule).where(
-            sa.or_(*conditions),
-            sa.or_(BlockRule.expires_at.is_(None), BlockRule.expires_at > now),
-        )
+        _block_statement(bool(comment.ip)),
+        {"email_hash": comment.email_hash, "domains": domains or [domain], "now": now},
     ).all()
     return tuple(
         pipeline.BlockEntry(
@@ -165,20 +171,16 @@ def _similar(
 ) -> tuple[pipeline.SimilarComment, ...]:
     if comment.fingerprint is None:
         return ()
-    bands = (comment.fp_band0, comment.fp_band1, comment.fp_band2, comment.fp_band3)
-    columns = (Comment.fp_band0, Comment.fp_band1, Comment.fp_band2, Comment.fp_band3)
     rows = session.execute(
-        sa.select(
-            Comment.id, Comment.fingerprint, Comment.email_hash, Comment.campaign_id, Article.key
-        )
-        .join(Article, Article.id == Comment.article_id)
-        .where(
-            sa.or_(*(column == band for column, band in zip(columns, bands, strict=True))),
-            Comment.created_at >= since,
-            Comment.id != comment.id,
-        )
-        .order_by(Comment.id.desc())
-        .limit(MAX_CANDIDATES)
+        _similar_statement(),
+        {
+            "band0": comment.fp_band0,
+            "band1": comment.fp_band1,
+            "band2": comment.fp_band2,
+            "band3": comment.fp_band3,
+            "since": since,
+            "comment_id": comment.id,
+        },
     ).all()
     mine = comment.fingerprint % (1 << 64)
     found = []
@@ -191,3 +193,49 @@ def _similar(
                 pipeline.SimilarComment(comment_id, article_key, author, distance, campaign_id)
             )
     return tuple(found)
+
+
+@functools.cache
+def _block_statement(with_address: bool) -> sa.Select[BlockRule]:
+    """Rules that may match an author, built once (bound parameters)."""
+    conditions = [
+        sa.and_(
+            BlockRule.kind == "email",
+            BlockRule.value == sa.bindparam("email_hash", type_=BlockRule.value.type),
+        ),
+        sa.and_(
+            BlockRule.kind == "email_domain",
+            BlockRule.value.in_(sa.bindparam("domains", expanding=True)),
+        ),
+    ]
+    if with_address:
+        # Address rules are few; networks need a containment test the core does.
+        conditions.append(BlockRule.kind.in_(("ip", "cidr")))
+    now = sa.bindparam("now", type_=BlockRule.expires_at.type)
+    return sa.select(BlockRule).where(
+        sa.or_(*conditions), sa.or_(BlockRule.expires_at.is_(None), BlockRule.expires_at > now)
+    )
+
+
+@functools.cache
+def _similar_statement() -> sa.Select[int, int | None, str, int | None, str]:
+    """Comments sharing a band with the bound fingerprint's (built once, bound parameters)."""
+    columns = (Comment.fp_band0, Comment.fp_band1, Comment.fp_band2, Comment.fp_band3)
+    return (
+        sa.select(
+            Comment.id, Comment.fingerprint, Comment.email_hash, Comment.campaign_id, Article.key
+        )
+        .join(Article, Article.id == Comment.article_id)
+        .where(
+            sa.or_(
+                *(
+                    column == sa.bindparam(f"band{i}", type_=column.type)
+                    for i, column in enumerate(columns)
+                )
+            ),
+            Comment.created_at >= sa.bindparam("since", type_=Comment.created_at.type),
+            Comment.id != sa.bindparam("comment_id", type_=Comment.id.type),
+        )
+        .order_by(Comment.id.desc())
+        .limit(MAX_CANDIDATES)
+    )
