@@ -63,6 +63,9 @@ class Quiet:
 
 def reset_schema() -> None:
     with psycopg.connect(PG_URL, autocommit=True) as conn:
+        # pg_trgm (the search indexes) in public: created in this schema, the extension
+        # would be dropped with it, and with it every trigram index of the database.
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
         conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
         conn.execute(f"CREATE SCHEMA {SCHEMA}")
 
