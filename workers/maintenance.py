@@ -1,12 +1,15 @@
 """Periodic upkeep run by beat: publish again the work nobody finished; refresh the
-search statistics."""
+search statistics (also once when beat starts: after an install or an upgrade the
+workspace's searches need not wait an hour for them)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from celery import Celery
+from celery.signals import beat_init
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
@@ -14,6 +17,8 @@ from moderation import tasks
 from moderation.db import db
 from moderation.services import maintenance
 from moderation.services import search_statistics
+
+logger = logging.getLogger(__name__)
 
 
 def sweep_outbox() -> int:
@@ -25,6 +30,17 @@ def sweep_outbox() -> int:
 def refresh_search_statistics() -> int:
     """Sample the comments' trigrams for the queue's searches; returns how many."""
     return search_statistics.refresh(db.session())
+
+
+@beat_init.connect
+def refresh_when_beat_starts(sender: Any, **_: object) -> None:
+    """Beat's hourly refresh, once at its start (one beat per deployment)."""
+    try:
+        sender.app.send_task(
+            tasks.TASK_REFRESH_SEARCH_STATISTICS, queue=tasks.QUEUE_MAINTENANCE, expires=3600
+        )
+    except Exception:  # noqa: BLE001 - a broker down at start: the hourly run still comes
+        logger.warning("could not ask for the search statistics at beat's start")
 
 
 def register(app: Celery[Any]) -> None:
