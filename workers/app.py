@@ -29,6 +29,9 @@ from moderation.integrations.celery_producer import task_queues
 
 logger = logging.getLogger(__name__)
 
+#: The beat entry of the search statistics' refresh.
+REFRESH_SEARCH_STATISTICS = "refresh-search-statistics"
+
 
 class AppContextTask(Task):  # type: ignore[type-arg]
     """Run the task body in a Flask app context; one commit per successful run."""
@@ -136,8 +139,9 @@ def make_celery(settings: Settings, flask_app: Flask | None = None) -> Celery[An
                 "schedule": dt.timedelta(seconds=settings.webhook_sweep_interval_seconds),
                 "options": {"queue": tasks.QUEUE_MAINTENANCE, "expires": 60},
             },
-            # Which parts of a search term the trigram index is worth asking for.
-            "refresh-search-statistics": {
+            # Which parts of a search term the trigram index is worth asking for (also
+            # sent once when beat starts: workers.maintenance).
+            REFRESH_SEARCH_STATISTICS: {
                 "task": tasks.TASK_REFRESH_SEARCH_STATISTICS,
                 "schedule": dt.timedelta(hours=1),
                 "options": {"queue": tasks.QUEUE_MAINTENANCE, "expires": 3600},

@@ -17,6 +17,7 @@ from moderation import tasks
 from moderation.db import db
 from moderation.services import maintenance
 from moderation.services import search_statistics
+from workers.app import REFRESH_SEARCH_STATISTICS
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +36,9 @@ def refresh_search_statistics() -> int:
 @beat_init.connect
 def refresh_when_beat_starts(sender: Any, **_: object) -> None:
     """Beat's hourly refresh, once at its start (one beat per deployment)."""
+    entry = sender.app.conf.beat_schedule[REFRESH_SEARCH_STATISTICS]
     try:
-        sender.app.send_task(
-            tasks.TASK_REFRESH_SEARCH_STATISTICS, queue=tasks.QUEUE_MAINTENANCE, expires=3600
-        )
+        sender.app.send_task(entry["task"], **entry["options"])
     except Exception:  # noqa: BLE001 - a broker down at start: the hourly run still comes
         logger.warning("could not ask for the search statistics at beat's start")
 
