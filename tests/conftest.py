@@ -297,9 +297,11 @@ def worker(settings: Settings, tmp_path: Path) -> Iterator[Process]:
     """A real Celery worker process (with its beat) on the test's backend."""
     _purge_broker(settings)
     process = celery_worker(settings, tmp_path / "worker.log").start()
-    process.wait_for_log("ready.", timeout=90)
-    yield process
-    process.stop()
+    try:
+        process.wait_for_log("ready.", timeout=90)
+        yield process
+    finally:
+        process.stop()
 
 
 def _purge_broker(settings: Settings) -> None:

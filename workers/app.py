@@ -26,6 +26,7 @@ from moderation.config import Settings
 from moderation.db import db
 from moderation.integrations.celery_producer import broker_transport_options
 from moderation.integrations.celery_producer import task_queues
+from moderation.integrations.embedded_broker import celery_settings as embedded_broker_settings
 
 logger = logging.getLogger(__name__)
 
@@ -81,17 +82,12 @@ class AppContextTask(Task):  # type: ignore[type-arg]
 def embedded_broker(settings: Settings) -> dict[str, Any]:
     """Worker settings for the embedded SQLite broker (none for a real broker).
 
-    The transport polls every 50 ms without querying while nothing changed
+    The transport polls every 50 ms without querying while nothing changed, and takes
+    the queues another process created at the same moment
     (``moderation.integrations.embedded_broker``). (``moderation serve`` also runs its one
     worker with the solo pool: see ``cli.serve``.)
     """
-    if not settings.broker_url.startswith("sqla+"):
-        return {}
-    return {
-        # Without the "sqla+" prefix, kombu takes the transport given here.
-        "broker_url": settings.broker_url.removeprefix("sqla+"),
-        "broker_transport": "moderation.integrations.embedded_broker:Transport",
-    }
+    return embedded_broker_settings(settings.broker_url)
 
 
 def make_celery(settings: Settings, flask_app: Flask | None = None) -> Celery[Any]:

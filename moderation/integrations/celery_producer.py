@@ -28,6 +28,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from moderation.config import Settings
+from moderation.integrations import embedded_broker
 from moderation.integrations.breaker import CircuitBreaker
 from moderation.tasks import QUEUE_CHECKS
 from moderation.tasks import QUEUE_MAINTENANCE
@@ -141,6 +142,8 @@ class CeleryPublisher:
     def __init__(self, settings: Settings, *, breaker: CircuitBreaker | None = None) -> None:
         self._app = Celery("moderation-producer", broker=settings.broker_url, set_as_current=False)
         self._app.conf.update(
+            # The embedded broker: the transport that survives the worker's start-up race.
+            **embedded_broker.celery_settings(settings.broker_url),
             task_serializer="json",
             accept_content=["json"],
             task_queues=task_queues(),

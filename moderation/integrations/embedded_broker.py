@@ -11,8 +11,15 @@ connection committed to the file, and costs microseconds. A queue found empty is
 again only after the value moved. Idle, the worker thus makes no query at all; a new
 message is seen within one poll.
 
-Used by ``workers.app`` when the broker URL is ``sqla+sqlite://``; the web still
-publishes with kombu's plain transport (same tables, same rows).
+It also survives what kombu's transport does not: several processes (the web, the
+worker, beat) opening the same broker file at once. kombu creates its tables and each
+queue's row with a look followed by an insert, guarded by a lock of one process only; the
+process that loses the race gets "table already exists" or a unique-constraint error, and
+a worker that meets it while declaring its queues exits. Here the loser takes the winner's
+tables and row.
+
+Used by the worker (``workers.app``) and the web's publisher (``celery_producer``) when the
+broker URL is ``sqla+sqlite://``, through :func:`celery_settings`.
 """
 
 from __future__ import annotations
@@ -28,9 +35,28 @@ from kombu.transport.sqlalchemy import Transport as SqlTransport
 POLLING_INTERVAL = 0.05
 
 
+def celery_settings(broker_url: str) -> dict[str, Any]:
+    """Celery settings that select this transport for an embedded broker URL, else none."""
+    if not broker_url.startswith("sqla+"):
+        return {}
+    return {
+        # Without the "sqla+" prefix, kombu takes the transport given here.
+        "broker_url": broker_url.removeprefix("sqla+"),
+        "broker_transport": f"{__name__}:Transport",
+    }
+
+
 def sqlite_path(url: str) -> str:
     """The file of a ``sqlite:///path`` (or ``sqla+sqlite:///path``) URL."""
     return url.removeprefix("sqla+").removeprefix("sqlite:///")
+
+
+def _from_sqlite(error: Exception, kind: type[sqlite3.Error], words: str = "") -> bool:
+    """Whether ``error`` (SQLAlchemy's, raised inside kombu's transport) wraps SQLite's
+    ``kind`` with ``words`` in its message. The test is on SQLite's own error, which
+    SQLAlchemy keeps as ``orig``: this layer does not import the database toolkit."""
+    orig = getattr(error, "orig", None)
+    return isinstance(orig, kind) and words in str(orig)
 
 
 class Channel(SqlChannel):
@@ -39,6 +65,26 @@ class Channel(SqlChannel):
         self._watch: sqlite3.Connection | None = None
         #: The data_version at which each queue was last found empty.
         self._empty_at: dict[str, int] = {}
+
+    def _open(self) -> Any:
+        try:
+            return super()._open()
+        except Exception as error:
+            if not _from_sqlite(error, sqlite3.OperationalError, "already exists"):
+                raise
+            # Another process created the tables between kombu's look and its CREATE;
+            # nothing was kept of this try, and the next one finds them.
+            return super()._open()
+
+    def _get_or_create(self, queue: str) -> Any:
+        try:
+            return super()._get_or_create(queue)  # type: ignore[misc]  # not in kombu's stubs
+        except Exception as error:
+            if not _from_sqlite(error, sqlite3.IntegrityError):
+                raise
+            # Another process inserted the queue's row between kombu's look and its insert.
+            self.session.rollback()
+            return super()._get_or_create(queue)  # type: ignore[misc]  # not in kombu's stubs
 
     def _data_version(self) -> int:
         if self._watch is None:

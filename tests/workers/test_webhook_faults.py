@@ -71,7 +71,11 @@ def hooked(settings: Settings, backend: Backend) -> Iterator[tuple[Settings, Fla
 
 def start_worker(settings: Settings, log: Path, **options: Any) -> Process:
     process = celery_worker(settings, log, **options).start()
-    process.wait_for_log("ready.", timeout=90)
+    try:
+        process.wait_for_log("ready.", timeout=90)
+    except BaseException:
+        process.stop()  # no child left running into the next test
+        raise
     return process
 
 
@@ -210,15 +214,17 @@ def test_hanging_trickling_and_flooding_receivers_delay_no_other_endpoint(
         senders = start_worker(
             settings, tmp_path / "webhooks.log", beat=False, concurrency=4, queues="webhooks"
         )
-        others = start_worker(settings, tmp_path / "worker.log", queues="checks,maintenance")
         try:
-            posted = time.monotonic()
-            post(app.test_client())
-            (good,) = healthy.wait_for(1, timeout=30)
-            wait_until(lambda: len(attempts(app)) >= 4, 60, "every first attempt recorded")
+            others = start_worker(settings, tmp_path / "worker.log", queues="checks,maintenance")
+            try:
+                posted = time.monotonic()
+                post(app.test_client())
+                (good,) = healthy.wait_for(1, timeout=30)
+                wait_until(lambda: len(attempts(app)) >= 4, 60, "every first attempt recorded")
+            finally:
+                others.stop()
         finally:
             senders.stop()
-            others.stop()
     # The healthy endpoint got its message at once, not after the bad ones gave up.
     assert good.at - posted < TOTAL_TIMEOUT
     by_error = {a.error: a for a in attempts(app)}
