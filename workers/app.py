@@ -27,6 +27,7 @@ from moderation.db import db
 from moderation.integrations.celery_producer import broker_transport_options
 from moderation.integrations.celery_producer import task_queues
 from moderation.integrations.embedded_broker import celery_settings as embedded_broker_settings
+from moderation.integrations.redis_broker import celery_settings as redis_broker_settings
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,11 @@ def make_celery(settings: Settings, flask_app: Flask | None = None) -> Celery[An
     schedule_file = Path(settings.instance_dir) / "celerybeat-schedule"
     app.conf.update(
         broker_transport_options=broker_transport_options(settings),
-        **({"broker_url": settings.broker_url} | embedded_broker(settings)),
+        **(
+            {"broker_url": settings.broker_url}
+            | redis_broker_settings(settings.broker_url)
+            | embedded_broker(settings)
+        ),
         broker_connection_retry_on_startup=True,
         # JSON only: no pickle, ever.
         task_serializer="json",

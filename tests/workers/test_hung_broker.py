@@ -134,13 +134,9 @@ def test_a_frozen_broker_stalls_neither_posts_nor_reads(
             post(client, body="Le broker est revenu, ce commentaire le dit.")
         back = [r for r in caplog.records if "broker reachable again" in r.getMessage()]
         assert len(back) == 1
-        # Nothing was lost: the sweeper publishes what the web skipped. A worker whose
-        # acknowledgement timed out during the freeze can keep its one prefetch slot
-        # taken and stop consuming (kombu logs "Couldn't ack"), so the check runs on a
-        # worker started after the outage, as a supervisor's restart would give.
-        worker.stop()
-        worker = celery_worker(settings, tmp_path / "worker-after.log").start()
-        worker.wait_for_log("ready.", timeout=90)
+        # Nothing was lost: the sweeper publishes what the web skipped, and the worker
+        # that lived through the freeze decides it (an acknowledgement that timed out
+        # during the freeze does not keep its prefetch slot: moderation's Redis transport).
         wait_decided(app, 42, timeout=120)
     finally:
         worker.stop()
