@@ -120,6 +120,16 @@ def per_transaction(session: Session, key: str, load: Callable[[], T]) -> T:
     return value
 
 
+def remember(session: Session, key: str, value: object) -> None:
+    """Keep ``value`` as :func:`per_transaction` would have, for the current transaction:
+    for a value its caller read inside a statement of its own. No-op outside a transaction.
+    """
+    plain = session() if isinstance(session, scoped_session) else session
+    current = plain.get_transaction()
+    if current is not None:
+        session.info[key] = (current, value)
+
+
 def forget(session: Session, key: str) -> None:
     """Drop what :func:`per_transaction` remembers under ``key``."""
     session.info.pop(key, None)

@@ -70,8 +70,7 @@ def enqueue_after_commit(
         created_at=now,
         available_at=now + stale_after,
     )
-    session.add(message)
-    session.flush()
+    session.add(message)  # written with the rest of the transaction, at the latest by commit
     after_commit(session, lambda: publisher.publish(task_name, kwargs))
     return message
 

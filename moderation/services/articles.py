@@ -95,6 +95,7 @@ def article_for_comment(
     settings: Settings,
     now: dt.datetime,
     close_after_days: int = 0,
+    found: Article | None = None,
 ) -> Article:
     """The open article a new comment goes to, created if the site signed its details.
 
@@ -105,11 +106,12 @@ def article_for_comment(
     never the commenter's to choose.
 
     ``close_after_days`` is the site's default for automatic closing (0: never).
+    ``found`` is the article with ``key`` when the caller has already read it.
 
     :raises ArticleNotFound: unknown key that may not be created.
     :raises ArticleClosed: the article is closed or its closing time has passed.
     """
-    article = find_article(session, key)
+    article = found if found is not None else find_article(session, key)
     if article is None:
         if is_signed_claim(settings, key, claim):
             url = urls.web_url(claim.url) or ""

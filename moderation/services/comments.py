@@ -36,6 +36,7 @@ from moderation.services import articles
 from moderation.services import authorship
 from moderation.services import events
 from moderation.services import intake_ledger
+from moderation.services import intake_reads
 from moderation.services import site_settings
 from moderation.services.checks import check_key
 from moderation.services.decisions import record_machine_decision
@@ -153,6 +154,10 @@ def _screen_trapped(
     intake_ledger.count_refusal(session, COUNTER_HONEYPOT, now)
 
 
+#: How long an identical comment by the same author on the same article is refused.
+DUPLICATE_WINDOW = dt.timedelta(days=1)
+
+
 def submit_comment(
     session: Session,
     deps: Deps,
@@ -179,21 +184,30 @@ def submit_comment(
     settings = deps.settings
     client = client or ClientInfo()
     now = deps.clock.now()
+    html = sanitize.clean_html(draft.body)
+    text = sanitize.to_text(html)
+    author = email_hash(settings.secret_key, draft.email)
+    known = intake_reads.read(
+        session,
+        settings,
+        article_key=article_key,
+        author=author,
+        text=text,
+        since=now - DUPLICATE_WINDOW,
+    )
     article = articles.article_for_comment(
         session,
         article_key,
         claim=articles.ArticleClaim(article_url, article_title, article_signature),
         settings=settings,
         now=now,
-        close_after_days=site_settings.effective(session, settings).close_after_days,
+        close_after_days=known.settings.close_after_days,
+        found=known.article,
     )
     parent = _parent(session, article, draft.parent_id, settings.max_depth)
-    html = sanitize.clean_html(draft.body)
-    text = sanitize.to_text(html)
     if not text:
         raise ValidationFailed([FieldError("body", "empty_after_cleaning")])
-    author = email_hash(settings.secret_key, draft.email)
-    duplicate = _is_exact_duplicate(session, article, author, text, now)
+    duplicate = known.duplicate
     elapsed = client.elapsed_seconds
     if client.form_token is not None:
         elapsed = _spend_form_token(session, client.form_token, now)
@@ -253,27 +267,6 @@ def submit_comment(
         stale_after=dt.timedelta(seconds=settings.outbox_stale_seconds),
     )
     return comment
-
-
-#: How long an identical comment by the same author on the same article is refused.
-DUPLICATE_WINDOW = dt.timedelta(days=1)
-
-
-def _is_exact_duplicate(
-    session: Session, article: Article, author: str, text: str, now: dt.datetime
-) -> bool:
-    same = session.scalar(
-        sa.select(Comment.id)
-        .where(
-            Comment.email_hash == author,
-            Comment.created_at >= now - DUPLICATE_WINDOW,
-            Comment.article_id == article.id,
-            Comment.body_text == text,
-            Comment.status != CommentStatus.DELETED,
-        )
-        .limit(1)
-    )
-    return same is not None
 
 
 def _spend_form_token(session: Session, token: FormToken, now: dt.datetime) -> float | None:

@@ -12,7 +12,9 @@ dropped from the cache when an admin saves a change.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
+from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,6 +28,7 @@ from moderation.config import PremoderationMode
 from moderation.config import Settings
 from moderation.db import forget
 from moderation.db import per_transaction
+from moderation.db import remember
 from moderation.errors import FieldError
 from moderation.errors import ValidationFailed
 from moderation.models import SiteSetting
@@ -87,9 +90,37 @@ def effective(session: Session, base: Settings) -> Settings:
     return cached[1]
 
 
+def effective_from(session: Session, base: Settings, stored: Mapping[str, Any]) -> Settings:
+    """:func:`effective`, from the stored values a caller read in a statement of its own
+    (:func:`stored_values`); remembered for the transaction like a value read here."""
+    value = _applied(base, stored.items())
+    remember(session, _CACHE_KEY, (base, value))
+    return value
+
+
+def stored_values(dialect: str) -> sa.ScalarSelect[Any]:
+    """The stored values as one JSON object, as a column of a caller's statement."""
+    if dialect == "postgresql":
+        aggregate = sa.func.json_object_agg(SiteSetting.key, SiteSetting.value)
+    else:  # SQLite keeps JSON as text: json() embeds each value as JSON, not as a string
+        aggregate = sa.func.json_group_object(SiteSetting.key, sa.func.json(SiteSetting.value))
+    return sa.select(aggregate).scalar_subquery()
+
+
+def decode_stored_values(value: object) -> dict[str, Any]:
+    """What :func:`stored_values` gave: a mapping, JSON text, or nothing (no row)."""
+    if isinstance(value, str | bytes):
+        value = json.loads(value)
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
 def _overridden(session: Session, base: Settings) -> Settings:
+    return _applied(base, session.execute(sa.select(SiteSetting.key, SiteSetting.value)).all())
+
+
+def _applied(base: Settings, stored: Iterable[tuple[str, Any]]) -> Settings:
     changes: dict[str, object] = {}
-    for key, value in session.execute(sa.select(SiteSetting.key, SiteSetting.value)).all():
+    for key, value in stored:
         spec = BY_KEY.get(key)
         if spec is not None:
             # A value stored by an older version that no longer parses is ignored, so a

@@ -29,6 +29,7 @@ from moderation import jobs
 from moderation import tasks
 from moderation.db import forget
 from moderation.db import per_transaction
+from moderation.db import remember
 from moderation.errors import FieldError
 from moderation.errors import ValidationFailed
 from moderation.errors import WebhookNotFound
@@ -366,6 +367,17 @@ def fan_out(
 #: ``per_transaction`` key of the active endpoints: a batch of checks, or a bulk decision,
 #: emits many events in one transaction and reads the endpoints once.
 _ACTIVE_KEY = "moderation.webhook_endpoints"
+
+
+def any_active_endpoint() -> sa.Exists:
+    """Whether an endpoint is active, as a column of a caller's statement."""
+    return sa.select(WebhookEndpoint.id).where(WebhookEndpoint.is_active.is_(True)).exists()
+
+
+def none_active(session: Session) -> None:
+    """Tell :func:`fan_out` that no endpoint is active in this transaction (the caller
+    read :func:`any_active_endpoint`), so that it does not ask again."""
+    remember(session, _ACTIVE_KEY, ())
 
 
 def _active_endpoints(session: Session) -> Sequence[WebhookEndpoint]:
