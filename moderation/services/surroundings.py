@@ -73,9 +73,9 @@ def context_of(
     settings = site_settings.effective(session, deps.settings)
     history_since = now - dt.timedelta(days=settings.history_days)
     flood_since = now - dt.timedelta(seconds=settings.flood_window_seconds)
-    approved, rejected, recent_rejected, recent_total, author_recent, ip_recent = _author_history(
-        session, comment, history_since, flood_since
-    )
+    domains = _domains_of(comment.email)
+    history = _author_history(session, comment, history_since, flood_since, domains, now)
+    approved, rejected, recent_rejected, recent_total, author_recent, ip_recent, may_block = history
     return pipeline.Context(
         premoderation=article.premoderation or settings.premoderation.value,
         author_approved_count=approved,
@@ -84,7 +84,7 @@ def context_of(
         author_recent_total=recent_total,
         author_recent_count=author_recent,
         ip_recent_count=ip_recent,
-        block_entries=_block_entries(session, comment, now),
+        block_entries=_block_entries(session, comment, domains, now) if may_block else (),
         blocked_domains=settings.blocked_domains,
         similar_recent=_similar(session, comment, now - settings.campaign_window),
         accepted_languages=settings.accepted_languages,
@@ -93,25 +93,46 @@ def context_of(
 
 
 def _author_history(
-    session: Session, comment: Comment, history_since: dt.datetime, flood_since: dt.datetime
-) -> tuple[int, int, int, int, int, int]:
-    """The author's counts, and the recent comments from the author's network, in one query."""
+    session: Session,
+    comment: Comment,
+    history_since: dt.datetime,
+    flood_since: dt.datetime,
+    domains: list[str],
+    now: dt.datetime,
+) -> tuple[int, int, int, int, int, int, int]:
+    """The author's counts, the recent comments from the author's network, and whether a
+    block rule may apply to the author, in one query."""
     row = session.execute(
-        _history_statement(bool(comment.ip_prefix)),
+        _history_statement(bool(comment.ip_prefix), bool(comment.ip)),
         {
             "email_hash": comment.email_hash,
             "comment_id": comment.id,
             "history_since": history_since,
             "flood_since": flood_since,
             "ip_prefix": comment.ip_prefix,
+            "domains": domains,
+            "now": now,
         },
     ).one()
     return tuple(int(value or 0) for value in row)  # type: ignore[return-value]
 
 
+def _domains_of(email: str) -> list[str]:
+    """The address's domain and each parent domain: a rule for example.org covers
+    mail.example.org."""
+    domain = email.rpartition("@")[2].lower()
+    labels = domain.split(".")
+    return [".".join(labels[i:]) for i in range(len(labels) - 1)] or [domain]
+
+
 @functools.cache
-def _history_statement(with_network: bool) -> sa.Select[int, int, int, int, int, int]:
-    """Built once (with bound parameters): constructing it cost more than running it."""
+def _history_statement(
+    with_network: bool, with_address: bool
+) -> sa.Select[int, int, int, int, int, int, bool]:
+    """Built once (with bound parameters): constructing it cost more than running it.
+
+    Its last column tells whether any block rule may match: most authors match none, and
+    their check then makes no block-rule query of its own."""
     decided = (CommentStatus.APPROVED, CommentStatus.REJECTED, CommentStatus.SPAM)
     refused = (CommentStatus.REJECTED, CommentStatus.SPAM)
     history_since = sa.bindparam("history_since", type_=Comment.created_at.type)
@@ -140,19 +161,16 @@ def _history_statement(with_network: bool) -> sa.Select[int, int, int, int, int,
         ),
         sa.func.count(Comment.id).filter(Comment.created_at >= flood_since),
         ip_recent,
+        sa.select(BlockRule.id).where(_block_conditions(with_address)).exists(),
     ).where(Comment.email_hash == sa.bindparam("email_hash", type_=Comment.email_hash.type), others)
 
 
 def _block_entries(
-    session: Session, comment: Comment, now: dt.datetime
+    session: Session, comment: Comment, domains: list[str], now: dt.datetime
 ) -> tuple[pipeline.BlockEntry, ...]:
-    domain = comment.email.rpartition("@")[2].lower()
-    # The domain and each parent domain: a rule for example.org covers mail.example.org.
-    labels = domain.split(".")
-    domains = [".".join(labels[i:]) for i in range(len(labels) - 1)]
     rows = session.scalars(
         _block_statement(bool(comment.ip)),
-        {"email_hash": comment.email_hash, "domains": domains or [domain], "now": now},
+        {"email_hash": comment.email_hash, "domains": domains, "now": now},
     ).all()
     return tuple(
         pipeline.BlockEntry(
@@ -198,6 +216,11 @@ def _similar(
 @functools.cache
 def _block_statement(with_address: bool) -> sa.Select[BlockRule]:
     """Rules that may match an author, built once (bound parameters)."""
+    return sa.select(BlockRule).where(_block_conditions(with_address))
+
+
+def _block_conditions(with_address: bool) -> sa.ColumnElement[bool]:
+    """Unexpired rules on the author's address hash or domains, and address rules."""
     conditions = [
         sa.and_(
             BlockRule.kind == "email",
@@ -212,7 +235,7 @@ def _block_statement(with_address: bool) -> sa.Select[BlockRule]:
         # Address rules are few; networks need a containment test the core does.
         conditions.append(BlockRule.kind.in_(("ip", "cidr")))
     now = sa.bindparam("now", type_=BlockRule.expires_at.type)
-    return sa.select(BlockRule).where(
+    return sa.and_(
         sa.or_(*conditions), sa.or_(BlockRule.expires_at.is_(None), BlockRule.expires_at > now)
     )
 

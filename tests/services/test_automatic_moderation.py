@@ -306,6 +306,43 @@ def test_block_rules_by_email_and_network(rig: Rig) -> None:
     assert expired.status is CommentStatus.APPROVED
 
 
+def test_a_domain_rule_covers_subdomains_and_authors_it_misses_skip_the_rule_query(
+    rig: Rig,
+) -> None:
+    wordlists.add_block(
+        db.session(),
+        "email_domain",
+        "spam.example",
+        action="reject",
+        expires_at=rig.clock.now() + dt.timedelta(days=1),
+        note="",
+        actor="test",
+        now=rig.clock.now(),
+        ip_storage=rig.deps.settings.ip_storage,
+    )
+    db.session.commit()
+    covered = rig.post_and_decide(
+        "Un avis anodin venu d'un sous-domaine.", email="a@mail.spam.example"
+    )
+    assert covered.status is CommentStatus.REJECTED
+    rule_reads: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().startswith("SELECT block_rules."):
+            rule_reads.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        missed = rig.post_and_decide("Un avis anodin d'ailleurs.", email="b@spam.example.org")
+        assert rule_reads == [], "no rule may match: the author's history query said so"
+        again = rig.post_and_decide("Un autre avis, du même domaine.", email="c@spam.example")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert missed.status is CommentStatus.APPROVED
+    assert again.status is CommentStatus.REJECTED
+    assert len(rule_reads) == 1, "a rule may match: its entries are read"
+
+
 def test_too_fast_or_shouting_comments_are_held(rig: Rig) -> None:
     fast = rig.post_and_decide(
         "Un commentaire écrit bien trop vite pour un humain normal.", elapsed=0.5
