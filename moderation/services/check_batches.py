@@ -64,12 +64,18 @@ def classify_batch(
             missing = scoring.missing_required(result, required)
             if missing:
                 raise RequiredBackendUnavailable(", ".join(missing))
-    statuses = {
-        comment.id: checks.classify_and_decide(
-            session, deps, comment.id, result, close=False, facts=facts[comment.id]
-        )
-        for (comment, _), result in zip(pairs, scored, strict=True)
-    }
+    # Each verdict is an UPDATE run at once; its decision row and event wait, and the
+    # batch writes them at commit as one multi-row INSERT per table. Otherwise the next
+    # comment's context queries would flush them one comment at a time. Those queries
+    # read comments, block rules and articles, never decisions or events; a campaign is
+    # flushed explicitly when created.
+    with session.no_autoflush:
+        statuses = {
+            comment.id: checks.classify_and_decide(
+                session, deps, comment.id, result, close=False, facts=facts[comment.id]
+            )
+            for (comment, _), result in zip(pairs, scored, strict=True)
+        }
     keys = [checks.check_key(comment.id) for comment, _ in pairs]
     jobs.mark_all_done(session, tasks.TASK_CLASSIFY_COMMENT, keys, deps.clock.now())
     return statuses

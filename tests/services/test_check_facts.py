@@ -1,5 +1,6 @@
 """What a check works out (language, fingerprint) is written with its verdict, in one row
-version, and kept even when somebody else decided the comment first."""
+version, and kept even when somebody else decided the comment first; a batch writes its
+decision rows and events together."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from moderation.services import check_batches
 from moderation.services import checks
 from moderation.services import comments
 from moderation.validation import CommentDraft
+from tests.backends import Backend
 from tests.conftest import _clean
 from tests.conftest import build_app
 from tests.helpers import add_article
@@ -64,13 +66,18 @@ def stored(app: Flask) -> list[tuple[CommentStatus, str | None, int | None]]:
     return result
 
 
-def test_a_batch_writes_each_comment_once_with_its_language_and_fingerprint(app: Flask) -> None:
+def test_a_batch_writes_each_comment_once_with_its_language_and_fingerprint(
+    app: Flask, backend: Backend
+) -> None:
     first, *_ = submit(app)
     updates: list[str] = []
+    writes: list[str] = []
 
     def watch(_c: object, _cur: object, statement: str, *_rest: object) -> None:
         if statement.lstrip().upper().startswith("UPDATE COMMENTS"):
             updates.append(statement)
+        if statement.lstrip().upper().startswith(("INSERT INTO", "UPDATE COMMENTS")):
+            writes.append(" ".join(statement.split()[:3]))
 
     with app.app_context():
         sa.event.listen(db.engine, "before_cursor_execute", watch)
@@ -81,6 +88,15 @@ def test_a_batch_writes_each_comment_once_with_its_language_and_fingerprint(app:
             sa.event.remove(db.engine, "before_cursor_execute", watch)
             db.session.remove()
     assert len(updates) == len(BODIES)  # one row version a comment: the verdict and its facts
+    # The decision rows and events wait for the batch's end (no flush per comment), and
+    # where the database takes multi-row INSERTs, they are one per table.
+    verdicts = len(BODIES)
+    assert writes[:verdicts] == ["UPDATE comments SET"] * verdicts
+    inserts = sorted(writes[verdicts:])
+    if backend.name == "postgres":
+        assert inserts == ["INSERT INTO events", "INSERT INTO moderation_decisions"]
+    else:
+        assert set(inserts) == {"INSERT INTO events", "INSERT INTO moderation_decisions"}
     rows = stored(app)
     assert [language for _, language, _ in rows] == ["fr", "en", "fr"]
     assert all(status is not CommentStatus.PENDING for status, _, _ in rows)
