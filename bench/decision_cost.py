@@ -30,12 +30,10 @@ import random
 import secrets
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import psycopg
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +42,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import intake  # noqa: E402  (the intake benchmark's bodies and readers)
 from growth import postgres_cpu  # noqa: E402
+from statements import StatementTally  # noqa: E402
+from statements import drop_schema  # noqa: E402
+from statements import print_statements  # noqa: E402
+from statements import reset_schema  # noqa: E402
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SCHEMA = "moderation_bench_decisions"
@@ -61,15 +63,6 @@ class Quiet:
         return None
 
 
-def reset_schema() -> None:
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        # pg_trgm (the search indexes) in public: created in this schema, the extension
-        # would be dropped with it, and with it every trigram index of the database.
-        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
-        conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        conn.execute(f"CREATE SCHEMA {SCHEMA}")
-
-
 def measure(models: bool, count: int, seed: int, profile: int = 0) -> dict[str, Any]:
     from flask_migrate import upgrade
 
@@ -82,7 +75,7 @@ def measure(models: bool, count: int, seed: int, profile: int = 0) -> dict[str, 
     from moderation.validation import CommentDraft
     from workers import checks as check_tasks
 
-    reset_schema()
+    reset_schema(PG_URL, SCHEMA)
     settings = Settings.from_env(
         {
             "MODERATION_DATABASE_URL": f"{PG_URL}?options=-csearch_path%3D{SCHEMA}",
@@ -133,17 +126,7 @@ def measure(models: bool, count: int, seed: int, profile: int = 0) -> dict[str, 
                 db.session.commit()
                 db.session.remove()
 
-    statements: Counter[str] = Counter()
-
-    started: list[float] = []
-    spent: Counter[str] = Counter()
-
-    def tally(_c: object, _cur: object, statement: str, *_rest: object) -> None:
-        statements[" ".join(statement.split()[:4])] += 1
-        started.append(time.perf_counter())
-
-    def done(_c: object, _cur: object, statement: str, *_rest: object) -> None:
-        spent[" ".join(statement.split()[:4])] += time.perf_counter() - started.pop()
+    tally = StatementTally()
 
     try:
         with app.app_context():
@@ -154,14 +137,12 @@ def measure(models: bool, count: int, seed: int, profile: int = 0) -> dict[str, 
         store(count)
         ids = pending()
         settle_collector()
-        sa.event.listen(engine, "before_cursor_execute", tally)
-        sa.event.listen(engine, "after_cursor_execute", done)
+        tally.start(engine)
         cpu, pg, wall = time.process_time(), postgres_cpu(), time.perf_counter()
         run_tasks(ids)
         cpu, pg = time.process_time() - cpu, postgres_cpu() - pg
         wall = time.perf_counter() - wall
-        sa.event.remove(engine, "before_cursor_execute", tally)
-        sa.event.remove(engine, "after_cursor_execute", done)
+        tally.stop()
         if profile:  # the same work again, under cProfile (not counted in the figures)
             store(count)
             profiler = cProfile.Profile()
@@ -171,8 +152,7 @@ def measure(models: bool, count: int, seed: int, profile: int = 0) -> dict[str, 
     finally:
         with app.app_context():
             db.engine.dispose()
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        drop_schema(PG_URL, SCHEMA)
     n = len(ids)
     return {
         "models": models,
@@ -181,11 +161,7 @@ def measure(models: bool, count: int, seed: int, profile: int = 0) -> dict[str, 
         "cpu_ms": round(cpu * 1000 / n, 2),
         "pg_ms": round(pg * 1000 / n, 2),
         "wall_ms": round(wall * 1000 / n, 2),
-        "statements": round(sum(statements.values()) / n, 2),
-        "by_statement": {
-            k: (round(v / n, 2), round(spent[k] * 1000 / v, 3))
-            for k, v in statements.most_common(12)
-        },
+        **tally.per_unit(n),
     }
 
 
@@ -222,9 +198,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{run['pg_ms']} ms PostgreSQL, {run['wall_ms']} ms wall, "
                 f"{run['statements']} statements a decision ({run['left_pending']} left pending)"
             )
-            print("    a decision  ms each (round trip)  statement")
-            for statement, (per, each) in run["by_statement"].items():
-                print(f"    {per:10.2f}  {each:20.3f}  {statement}")
+            print_statements(run["by_statement"], "decision")
     for label, value, target in checks:
         print(f"[{'MET ' if value <= target else 'MISS'}] {label}: {value} ms (<= {target})")
     return 0 if all(value <= target for _, value, target in checks) else 1

@@ -29,13 +29,10 @@ import random
 import secrets
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import redis
-import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -43,18 +40,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import intake  # noqa: E402  (the intake benchmark's bodies and readers)
 from growth import postgres_cpu  # noqa: E402
+from statements import StatementTally  # noqa: E402
+from statements import drop_schema  # noqa: E402
+from statements import print_statements  # noqa: E402
+from statements import reset_schema  # noqa: E402
 
 SCHEMA = "moderation_bench_posts"
 ARTICLES = 20
-
-
-def reset_schema() -> None:
-    with psycopg.connect(intake.PG_URL, autocommit=True) as conn:
-        # pg_trgm in public: created in this schema, the extension would be dropped with
-        # it, and with it every trigram index of the database.
-        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
-        conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        conn.execute(f"CREATE SCHEMA {SCHEMA}")
 
 
 def flush_redis() -> None:
@@ -70,7 +62,7 @@ def measure(count: int, seed: int, profile: int = 0) -> dict[str, Any]:
     from moderation.config import Settings
     from moderation.db import db
 
-    reset_schema()
+    reset_schema(intake.PG_URL, SCHEMA)
     flush_redis()
     settings = Settings.from_env(
         {
@@ -107,16 +99,7 @@ def measure(count: int, seed: int, profile: int = 0) -> dict[str, Any]:
             if answer.status_code != 202:
                 raise RuntimeError(f"POST answered {answer.status_code}: {answer.text[:300]}")
 
-    statements: Counter[str] = Counter()
-    started: list[float] = []
-    spent: Counter[str] = Counter()
-
-    def tally(_c: object, _cur: object, statement: str, *_rest: object) -> None:
-        statements[" ".join(statement.split()[:4])] += 1
-        started.append(time.perf_counter())
-
-    def done(_c: object, _cur: object, statement: str, *_rest: object) -> None:
-        spent[" ".join(statement.split()[:4])] += time.perf_counter() - started.pop()
+    tally = StatementTally()
 
     try:
         with app.app_context():
@@ -124,14 +107,12 @@ def measure(count: int, seed: int, profile: int = 0) -> dict[str, Any]:
             engine = db.engine
         post(200)  # warm up: the articles exist, the pools are full, the caches are built
         settle_collector()
-        sa.event.listen(engine, "before_cursor_execute", tally)
-        sa.event.listen(engine, "after_cursor_execute", done)
+        tally.start(engine)
         cpu, pg, wall = time.process_time(), postgres_cpu(), time.perf_counter()
         post(count)
         cpu, pg = time.process_time() - cpu, postgres_cpu() - pg
         wall = time.perf_counter() - wall
-        sa.event.remove(engine, "before_cursor_execute", tally)
-        sa.event.remove(engine, "after_cursor_execute", done)
+        tally.stop()
         if profile:
             profiler = cProfile.Profile()
             profiler.runcall(post, count)
@@ -139,19 +120,14 @@ def measure(count: int, seed: int, profile: int = 0) -> dict[str, Any]:
     finally:
         with app.app_context():
             db.engine.dispose()
-        with psycopg.connect(intake.PG_URL, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        drop_schema(intake.PG_URL, SCHEMA)
         flush_redis()
     return {
         "posts": count,
         "cpu_ms": round(cpu * 1000 / count, 2),
         "pg_ms": round(pg * 1000 / count, 2),
         "wall_ms": round(wall * 1000 / count, 2),
-        "statements": round(sum(statements.values()) / count, 2),
-        "by_statement": {
-            k: (round(v / count, 2), round(spent[k] * 1000 / v, 3))
-            for k, v in statements.most_common(12)
-        },
+        **tally.per_unit(count),
     }
 
 
@@ -173,9 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{run['posts']} POSTs: {run['cpu_ms']} ms CPU, {run['pg_ms']} ms PostgreSQL, "
             f"{run['wall_ms']} ms wall, {run['statements']} statements a POST"
         )
-        print("      a POST  ms each (round trip)  statement")
-        for statement, (per, each) in run["by_statement"].items():
-            print(f"    {per:8.2f}  {each:20.3f}  {statement}")
+        print_statements(run["by_statement"], "POST")
     met = run["cpu_ms"] <= target
     verdict = "MET " if met else "MISS"
     print(f"[{verdict}] web CPU per POST, in process: {run['cpu_ms']} ms (<= {target})")

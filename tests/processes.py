@@ -11,7 +11,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from moderation.config import Settings
+from tests.backends import in_ci
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -236,6 +239,20 @@ def redis_server(port: int, log_path: Path) -> Process | None:
         "no",
     ]
     return Process(args, dict(os.environ), log_path)
+
+
+def started_redis(log_path: Path, purpose: str) -> tuple[int, Process]:
+    """A throw-away redis-server on a free port, started and listening, for a test that
+    stops, freezes or restarts it. Without the binary: a failure in CI, a skip elsewhere."""
+    port = free_port()
+    server = redis_server(port, log_path)
+    if server is None:
+        if in_ci():
+            pytest.fail(f"redis-server is needed for {purpose} (apt-get install redis-server)")
+        pytest.skip("redis-server binary not installed")
+    server.start()
+    wait_port(port)
+    return port, server
 
 
 def wait_port(port: int, timeout: float = 30) -> None:

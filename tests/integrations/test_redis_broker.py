@@ -17,10 +17,7 @@ from kombu import Queue
 
 from moderation.config import Settings
 from moderation.integrations import redis_broker
-from tests.backends import in_ci
-from tests.processes import free_port
-from tests.processes import redis_server
-from tests.processes import wait_port
+from tests.processes import started_redis
 from workers.app import make_celery
 
 QUEUE = Queue("checks", Exchange("checks", type="direct"), routing_key="checks")
@@ -29,16 +26,9 @@ QUEUE = Queue("checks", Exchange("checks", type="direct"), routing_key="checks")
 @pytest.fixture
 def frozen_later(tmp_path: Path) -> Iterator[tuple[int, int]]:
     """A redis-server of this test's own (port, pid), which the test may freeze."""
-    port = free_port()
-    server = redis_server(port, tmp_path / "redis.log")
-    if server is None:
-        if in_ci():
-            pytest.fail("redis-server is needed for the frozen broker test (apt install redis)")
-        pytest.skip("redis-server binary not installed")
-    server.start()
+    port, server = started_redis(tmp_path / "redis.log", "the frozen broker test")
     assert server.proc is not None
     try:
-        wait_port(port)
         yield port, server.proc.pid
     finally:
         os.kill(server.proc.pid, signal.SIGCONT)

@@ -25,7 +25,6 @@ from moderation.integrations.celery_producer import CeleryPublisher
 from moderation.models import Comment
 from moderation.models import CommentStatus
 from tests.backends import Backend
-from tests.backends import in_ci
 from tests.conftest import _clean
 from tests.conftest import build_app
 from tests.helpers import URL
@@ -34,9 +33,7 @@ from tests.helpers import post
 from tests.helpers import set_status
 from tests.processes import Process
 from tests.processes import celery_worker
-from tests.processes import free_port
-from tests.processes import redis_server
-from tests.processes import wait_port
+from tests.processes import started_redis
 from workers.app import make_celery
 
 pytestmark = pytest.mark.slow
@@ -45,14 +42,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[tuple[int, Process]]:
     """A redis-server of this test's own, so that it can be frozen without harm."""
-    port = free_port()
-    server = redis_server(port, tmp_path / "redis.log")
-    if server is None:
-        if in_ci():
-            pytest.fail("redis-server is needed for the hung broker test (apt install redis)")
-        pytest.skip("redis-server binary not installed")
-    server.start()
-    wait_port(port)
+    port, server = started_redis(tmp_path / "redis.log", "the hung broker test")
     yield port, server
     assert server.proc is not None
     os.kill(server.proc.pid, signal.SIGCONT)

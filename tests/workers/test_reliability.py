@@ -20,7 +20,6 @@ from moderation.models import CommentStatus
 from moderation.models import ModerationDecision
 from moderation.models import OutboxMessage
 from tests.backends import Backend
-from tests.backends import in_ci
 from tests.conftest import _clean
 from tests.conftest import build_app
 from tests.helpers import add_article
@@ -29,6 +28,7 @@ from tests.processes import Process
 from tests.processes import celery_worker
 from tests.processes import free_port
 from tests.processes import redis_server
+from tests.processes import started_redis
 from tests.processes import wait_port
 
 pytestmark = pytest.mark.slow
@@ -79,16 +79,7 @@ def post_timed(app: Flask, n: int) -> list[float]:
 
 @pytest.fixture
 def own_redis(backend: Backend, tmp_path: Path) -> Iterator[tuple[int, Path]]:
-    port = free_port()
-    server = redis_server(port, tmp_path / "redis.log")
-    if server is None:
-        if in_ci():
-            pytest.fail(
-                "redis-server is needed for the broker outage test (apt-get install redis-server)"
-            )
-        pytest.skip("redis-server binary not installed")
-    server.start()
-    wait_port(port)
+    port, server = started_redis(tmp_path / "redis.log", "the broker outage test")
     yield port, tmp_path
     server.kill()
 

@@ -23,7 +23,6 @@ from moderation.models import WebhookAttempt
 from moderation.models import WebhookDelivery
 from moderation.services import webhooks
 from tests.backends import Backend
-from tests.backends import in_ci
 from tests.conftest import _clean
 from tests.conftest import _purge_broker
 from tests.conftest import build_app
@@ -34,6 +33,7 @@ from tests.processes import Process
 from tests.processes import celery_worker
 from tests.processes import free_port
 from tests.processes import redis_server
+from tests.processes import started_redis
 from tests.processes import wait_port
 from tests.webhook_helpers import body_of
 from tests.webhook_receivers import Flood
@@ -238,14 +238,7 @@ def test_hanging_trickling_and_flooding_receivers_delay_no_other_endpoint(
 def test_events_produced_while_the_broker_is_down_are_all_delivered_once_it_is_back(
     settings: Settings, backend: Backend, tmp_path: Path
 ) -> None:
-    port = free_port()
-    server = redis_server(port, tmp_path / "redis.log")
-    if server is None:
-        if in_ci():
-            pytest.fail("redis-server is needed for the broker outage test")
-        pytest.skip("redis-server binary not installed")
-    server.start()
-    wait_port(port)
+    port, server = started_redis(tmp_path / "redis.log", "the broker outage test")
     chosen = webhook_settings(settings, broker_url=f"redis://127.0.0.1:{port}/0")
     app = build_app(chosen)
     add_article(app)
