@@ -112,11 +112,8 @@ def per_transaction(session: Session, key: str, load: Callable[[], T]) -> T:
     if transaction is not None and cached is not None and cached[0] is transaction:
         return cached[1]  # type: ignore[no-any-return]
     value = load()
-    # The transaction the value was read in: ``load`` begins one if none was open. (Kept
-    # by reference, so a later transaction can never be the same object.)
-    current = plain.get_transaction()
-    if current is not None:
-        session.info[key] = (current, value)
+    # Kept with the transaction it was read in (``load`` begins one if none was open).
+    remember(session, key, value)
     return value
 
 
@@ -127,6 +124,7 @@ def remember(session: Session, key: str, value: object) -> None:
     plain = session() if isinstance(session, scoped_session) else session
     current = plain.get_transaction()
     if current is not None:
+        # By reference, so a later transaction can never be the same object.
         session.info[key] = (current, value)
 
 

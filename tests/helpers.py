@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
@@ -19,6 +20,13 @@ from moderation.services import moderators
 from moderation.services.ports import SystemClock
 
 URL = "/api/v1/articles/{key}/comments"
+
+
+class Quiet:
+    """A publisher that rings no broker: the test runs the tasks itself, or none."""
+
+    def publish(self, task_name: str, kwargs: dict[str, Any]) -> None:
+        return None
 
 
 def add_article(app: Flask, key: str = "a1", **fields: object) -> None:

@@ -116,7 +116,7 @@ def test_a_queue_row_another_process_inserted_meanwhile_is_taken(tmp_path: Path)
     finally:
         channel.close()
         worker.close()
-    assert message["body"] is not None
+    assert message["properties"]["delivery_info"]["routing_key"] == "maintenance"
     with sqlite3.connect(path) as check:
         rows = check.execute("SELECT count(*) FROM kombu_queue WHERE name = 'maintenance'")
         assert rows.fetchone() == (1,)

@@ -30,17 +30,13 @@ from moderation.validation import CommentDraft
 from tests.conftest import FrozenClock
 from tests.conftest import _clean
 from tests.conftest import build_app
+from tests.helpers import Quiet
 from tests.helpers import add_article
 
 CAMPAIGN_TEXT = (
     "Gagnez de l'argent facilement depuis chez vous grâce à notre méthode secrète, "
     "inscrivez-vous vite sur notre site avant qu'il ne soit trop tard"
 )
-
-
-class Quiet:
-    def publish(self, task_name: str, kwargs: dict[str, Any]) -> None:
-        return None
 
 
 @dataclasses.dataclass

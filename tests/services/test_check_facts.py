@@ -5,7 +5,6 @@ decision rows and events together."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -22,12 +21,8 @@ from moderation.validation import CommentDraft
 from tests.backends import Backend
 from tests.conftest import _clean
 from tests.conftest import build_app
+from tests.helpers import Quiet
 from tests.helpers import add_article
-
-
-class Quiet:
-    def publish(self, task_name: str, kwargs: dict[str, Any]) -> None:
-        return None
 
 
 @pytest.fixture

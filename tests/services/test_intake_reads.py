@@ -26,16 +26,12 @@ from moderation.validation import CommentDraft
 from tests.conftest import FrozenClock
 from tests.conftest import _clean
 from tests.conftest import build_app
+from tests.helpers import Quiet
 from tests.helpers import add_article
 from tests.webhook_helpers import LOOPBACK
 
 START = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 BODY = "Le conseil municipal a voté le budget des écoles, et c'est une bonne nouvelle."
-
-
-class Quiet:
-    def publish(self, task_name: str, kwargs: dict[str, Any]) -> None:
-        return None
 
 
 @pytest.fixture

@@ -25,13 +25,9 @@ from moderation.wording import reason_summary
 from tests.conftest import FrozenClock
 from tests.conftest import _clean
 from tests.conftest import build_app
+from tests.helpers import Quiet
 from tests.helpers import add_article
 from tests.integrations import scoring_servers as fake
-
-
-class Quiet:
-    def publish(self, task_name: str, kwargs: dict[str, Any]) -> None:
-        return None
 
 
 @dataclasses.dataclass

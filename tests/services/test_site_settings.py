@@ -28,15 +28,11 @@ from moderation.validation import CommentDraft
 from tests.conftest import FrozenClock
 from tests.conftest import _clean
 from tests.conftest import build_app
+from tests.helpers import Quiet
 from tests.helpers import add_article
 
 START = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 CLEAN = "Je trouve que le conseil municipal a bien fait de voter ce budget pour les écoles."
-
-
-class Quiet:
-    def publish(self, task_name: str, kwargs: dict[str, Any]) -> None:
-        return None
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -20,24 +19,20 @@ from moderation.services import comments
 from moderation.validation import CommentDraft
 from tests.conftest import _clean
 from tests.conftest import build_app
+from tests.helpers import Quiet
 from tests.helpers import add_article
 from workers import checks as check_tasks
-
-
-class Quiet:
-    def publish(self, task_name: str, kwargs: dict[str, Any]) -> None:
-        return None
-
 
 #: What the task reads of Celery's task object: how many retries it is at.
 FIRST_ATTEMPT = SimpleNamespace(request=SimpleNamespace(retries=0))
 
 
 @pytest.fixture
-def app(settings: Settings, backend) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+def app(settings: Settings, backend, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
     app = build_app(settings, publisher=Quiet())
     add_article(app)
-    check_tasks.DECIDED_HERE = check_tasks.DecidedHere()
+    # This process's memory of decided comments, empty for each test and put back after.
+    monkeypatch.setattr(check_tasks, "DECIDED_HERE", check_tasks.DecidedHere())
     yield app
     _clean(app, backend)
 
