@@ -20,8 +20,10 @@ from hypothesis import strategies as st
 from moderation.sanitize import ALLOWED_TAGS
 from moderation.sanitize import ALLOWED_URL_SCHEMES
 from moderation.sanitize import LINK_REL
+from moderation.sanitize import clean_comment
 from moderation.sanitize import clean_html
 from moderation.sanitize import count_links
+from moderation.sanitize import link_facts
 from moderation.sanitize import link_hosts
 from moderation.sanitize import to_text
 
@@ -246,6 +248,41 @@ def test_clean_html_is_inert_and_stable_for_generated_markup(raw: str) -> None:
     _assert_inert_and_stable(raw)
 
 
+# --- One reading for intake ----------------------------------------------------------
+
+
+def _assert_reads_agree(raw: str) -> None:
+    """clean_comment() reads the safe HTML once; it must give what the three calls give."""
+    body = clean_comment(raw)
+    html = clean_html(raw)
+    assert body.html == html
+    assert body.text == to_text(html), f"text differs for input {raw!r}"
+    assert body.links.count == count_links(html)
+    assert body.links.hosts == tuple(link_hosts(html))
+    assert link_facts(html) == body.links
+
+
+@pytest.mark.parametrize("payload", _xss_params())
+def test_clean_comment_agrees_with_separate_reads_for_xss_corpus(payload: str | None) -> None:
+    if payload is None:
+        _missing_data(XSS_DIR)
+        return
+    _assert_reads_agree(payload)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(MARKUP)
+def test_clean_comment_agrees_with_separate_reads_for_generated_markup(raw: str) -> None:
+    _assert_reads_agree(raw)
+
+
+def test_clean_comment_reads_text_and_links_when_body_has_both() -> None:
+    body = clean_comment("Voir www.lemonde.fr\n\net <a href='https://X.example/a'>ceci</a>")
+    assert body.text == "Voir www.lemonde.fr\net ceci"
+    assert body.links.count == 2
+    assert body.links.hosts == ("www.lemonde.fr", "x.example")
+
+
 # --- Linkify ---------------------------------------------------------------------------
 
 
@@ -383,6 +420,7 @@ def test_clean_html_and_to_text_survive_when_given_naughty_string(line: str | No
     out = _assert_inert_and_stable(line)
     assert to_text(out) == to_text(clean_html(out))
     to_text(line)
+    _assert_reads_agree(line)
 
 
 @pytest.mark.parametrize(

@@ -149,7 +149,7 @@ def _screen_trapped(
             article, now, site_settings.effective(session, settings).close_after_days
         )
         _parent(session, article, draft.parent_id, settings.max_depth)
-    if not sanitize.to_text(sanitize.clean_html(draft.body)):
+    if not sanitize.clean_comment(draft.body).text:
         raise ValidationFailed([FieldError("body", "empty_after_cleaning")])
     intake_ledger.count_refusal(session, COUNTER_HONEYPOT, now)
 
@@ -184,8 +184,8 @@ def submit_comment(
     settings = deps.settings
     client = client or ClientInfo()
     now = deps.clock.now()
-    html = sanitize.clean_html(draft.body)
-    text = sanitize.to_text(html)
+    body = sanitize.clean_comment(draft.body)
+    html, text = body.html, body.text
     author = email_hash(settings.secret_key, draft.email)
     known = intake_reads.read(
         session,
@@ -243,8 +243,8 @@ def submit_comment(
         email_hash=comment.email_hash,
         article_key=article.key,
         website=draft.website,
-        link_count=sanitize.count_links(html),
-        link_hosts=tuple(sanitize.link_hosts(html)),
+        link_count=body.links.count,
+        link_hosts=body.links.hosts,
         is_reply=parent is not None,
         honeypot_filled=draft.honeypot_filled,
         elapsed_seconds=elapsed,

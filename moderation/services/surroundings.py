@@ -46,6 +46,7 @@ def fingerprint_columns(text: str) -> dict[str, int]:
 def submission_of(comment: Comment, article: Article) -> pipeline.Submission:
     """The pipeline's view of a stored comment."""
     domain = comment.email.rpartition("@")[2].lower() or None
+    links = sanitize.link_facts(comment.body_html)
     return pipeline.Submission(
         text=comment.body_text,
         html=comment.body_html,
@@ -53,8 +54,8 @@ def submission_of(comment: Comment, article: Article) -> pipeline.Submission:
         email_hash=comment.email_hash,
         article_key=article.key,
         website=comment.website,
-        link_count=sanitize.count_links(comment.body_html),
-        link_hosts=tuple(sanitize.link_hosts(comment.body_html)),
+        link_count=links.count,
+        link_hosts=links.hosts,
         is_reply=comment.parent_id is not None,
         language=comment.language,
         email_domain=domain,
