@@ -101,8 +101,17 @@ class RedisDoorbell:
         """The queue and the serialized message for ``task_name(**kwargs)``."""
         queue = TASK_QUEUES[task_name]
         task_id = str(uuid.uuid4())
-        task = self._app.amqp.as_task_v2(
-            task_id, task_name, args=(), kwargs=kwargs, origin=self._origin
+        amqp = self._app.amqp
+        task = amqp.as_task_v2(
+            task_id,
+            task_name,
+            args=(),
+            kwargs=kwargs,
+            origin=self._origin,
+            # The reprs shown in the worker's logs and events: Celery's own (saferepr)
+            # cost more than building the rest of the message; ids repr plainly.
+            argsrepr="()",
+            kwargsrepr=repr(kwargs)[: amqp.kwargsrepr_maxsize],
         )
         body = json.dumps(task.body).encode()
         properties = dict(task.properties)
