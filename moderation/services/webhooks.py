@@ -382,7 +382,11 @@ def none_active(session: Session) -> None:
 
 def _active_endpoints(session: Session) -> Sequence[WebhookEndpoint]:
     def load() -> Sequence[WebhookEndpoint]:
-        query = sa.select(WebhookEndpoint).where(WebhookEndpoint.is_active.is_(True))
+        query = (
+            sa.select(WebhookEndpoint)
+            .where(WebhookEndpoint.is_active.is_(True))
+            .order_by(WebhookEndpoint.id)  # deliveries in the order the endpoints were made
+        )
         return session.scalars(query).all()
 
     return per_transaction(session, _ACTIVE_KEY, load)
