@@ -24,6 +24,7 @@ from moderation import pipeline
 from moderation import sanitize
 from moderation import tasks
 from moderation.config import IpStorage
+from moderation.db import write_new
 from moderation.errors import ArticleNotFound
 from moderation.errors import CommentNotFound
 from moderation.errors import FieldError
@@ -233,8 +234,11 @@ def submit_comment(
         created_at=now,
         author_token_hash=author_token_hash,
     )
+    if known.comment_id is not None:
+        comment.id = known.comment_id
     session.add(comment)
-    session.flush()
+    if known.comment_id is None:
+        session.flush()  # the insert gives the id: the event and the check name it
     events.emit(session, events.EventType.COMMENT_CREATED, deps=deps, now=now, comment=comment)
     submission = pipeline.Submission(
         text=text,
@@ -266,6 +270,8 @@ def submit_comment(
         now=now,
         stale_after=dt.timedelta(seconds=settings.outbox_stale_seconds),
     )
+    # The comment, its event and its outbox row: one statement on PostgreSQL.
+    write_new(session)
     return comment
 
 

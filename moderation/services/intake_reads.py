@@ -2,11 +2,11 @@
 
 A submission needs its article, whether the same author posted the same text there within
 the duplicate window, the admins' site settings and whether any webhook endpoint is
-active. Asked one by one, those were four round trips to the database, each with
-SQLAlchemy's cost around it, on every POST: the most frequent request that writes. Here
-they are columns of one ``SELECT``; the settings and the endpoints' answer are remembered
-for the transaction, so the services that ask later (screening, webhook fan-out) do not
-ask the database again.
+active; on PostgreSQL, the new comment's id is drawn from its sequence too. Asked one by
+one, those were four round trips to the database, each with SQLAlchemy's cost around it,
+on every POST: the most frequent request that writes. Here they are columns of one
+``SELECT``; the settings and the endpoints' answer are remembered for the transaction, so
+the services that ask later (screening, webhook fan-out) do not ask the database again.
 """
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ class IntakeReads:
     duplicate: bool
     #: The site settings in effect (the environment's, with the admins' overrides).
     settings: Settings
+    #: The id the new comment will have, drawn from its sequence on PostgreSQL (so that
+    #: the comment, its event and its outbox row can be written by one statement);
+    #: ``None`` where the insert itself gives it (SQLite).
+    comment_id: int | None
 
 
 def read(
@@ -51,13 +55,13 @@ def read(
     row = session.execute(
         _statement(dialect), {"key": article_key, "author": author, "text": text, "since": since}
     ).one()
-    article, duplicate, stored, hooks = row
+    article, duplicate, stored, hooks, comment_id = row
     if not hooks:
         webhooks.none_active(session)
     settings = site_settings.effective_from(
         session, base, site_settings.decode_stored_values(stored)
     )
-    return IntakeReads(article, bool(duplicate), settings)
+    return IntakeReads(article, bool(duplicate), settings, comment_id)
 
 
 @functools.cache
@@ -76,12 +80,20 @@ def _statement(dialect: str) -> sa.Select[Any]:
     )
     # One row whether the article exists or not: the other columns are answered anyway.
     one = sa.select(sa.literal(1).label("one")).subquery("one")
+    if dialect == "postgresql":
+        table = sa.literal(Comment.__tablename__)
+        next_id: sa.ColumnElement[Any] = sa.func.nextval(
+            sa.func.pg_get_serial_sequence(table, "id")
+        )
+    else:
+        next_id = sa.null()
     return (
         sa.select(
             Article,
             same.label("duplicate"),
             site_settings.stored_values(dialect).label("stored"),
             webhooks.any_active_endpoint().label("hooks"),
+            next_id.label("comment_id"),
         )
         .select_from(one)
         .outerjoin(Article, Article.key == sa.bindparam("key", type_=Article.key.type))

@@ -59,11 +59,11 @@ def submit(app: Flask, email: str = "ana@example.org", article: str = "a1") -> A
     return comment
 
 
-def test_a_submission_reads_once_then_writes(app: Flask) -> None:
+def test_a_submission_reads_once_then_writes(app: Flask, backend: Any) -> None:
     statements: list[str] = []
 
     def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(" ".join(statement.split()[:3]).upper())
+        statements.append(" ".join(statement.split()[:3]).upper().replace('"', ""))
 
     submit(app, "first@example.org")  # the statement is built, the pool warm
     sa.event.listen(db.engine, "before_cursor_execute", record)
@@ -71,9 +71,12 @@ def test_a_submission_reads_once_then_writes(app: Flask) -> None:
         submit(app)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
-    reads = [s for s in statements if s.startswith("SELECT")]
-    assert len(reads) == 1, statements
-    assert sorted(s for s in statements if not s.startswith("SELECT")) == [
+    if backend.name == "postgres":
+        # The comment's id came with the read: its row, event and check are one statement.
+        assert statements == ["SELECT ARTICLES.ID, ARTICLES.KEY,", "WITH NEW_0 AS"]
+        return
+    assert statements == [
+        "SELECT ARTICLES.ID, ARTICLES.KEY,",
         "INSERT INTO COMMENTS",
         "INSERT INTO EVENTS",
         "INSERT INTO OUTBOX_MESSAGES",
