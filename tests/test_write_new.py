@@ -82,14 +82,18 @@ def test_written_rows_equal_what_a_flush_writes(app: Flask) -> None:
         one = db.engine.dialect.name == "postgresql"
         assert statements == (["WITH"] if one else ["INSERT"] * 3)
         for by_flush, by_write in zip(flushed, together, strict=True):
-            assert by_write.id is not None and by_write.id != by_flush.id
+            assert by_write.id is not None
+            assert by_write.id != by_flush.id
             expected = _row(type(by_flush), by_flush.id)
             written = _row(type(by_write), by_write.id)
             assert written == expected
         # The Python-side defaults were applied and kept on the object.
         assert len(together[0].public_id) > 10
-        assert together[0].reasons == [] and together[0].scores == {} and together[0].depth == 0
-        assert together[2].attempts == 0 and together[2].done_at is None
+        assert together[0].reasons == []
+        assert together[0].scores == {}
+        assert together[0].depth == 0
+        assert together[2].attempts == 0
+        assert together[2].done_at is None
         db.session.commit()
 
 
