@@ -168,8 +168,11 @@ def write_new(session: Session) -> None:
     written = plain.info.setdefault(_WRITTEN_KEY, [])
     for (instance, _, key, values), value in zip(rows, keys, strict=True):
         plain.expunge(instance)
+        state = instance.__dict__
+        # Only what the object lacked: the defaults written for it, and its key.
         for name, stored in values.items():
-            setattr(instance, name, stored)
+            if name not in state:
+                setattr(instance, name, stored)
         setattr(instance, key.key, value)
         # Loaded as from a query: the session tracks later changes as UPDATEs.
         make_transient_to_detached(instance)
@@ -189,12 +192,18 @@ def _insert_together(shape: tuple[tuple[sa.Table, tuple[str, ...]], ...]) -> sa.
     return sa.select(*(sa.select(cte.c[0]).scalar_subquery() for cte in ctes))
 
 
+@functools.cache
+def _table_order() -> dict[sa.Table, int]:
+    """Each table's place in foreign-key order (sorting them costs more than a statement)."""
+    return {table: index for index, table in enumerate(Base.metadata.sorted_tables)}
+
+
 def _insertable(
     pending: list[object],
 ) -> list[tuple[object, sa.Table, sa.Column[Any], dict[str, Any]]] | None:
     """Each object with its table, generated key and full row, in the tables' foreign-key
     order; ``None`` if one of them needs the flush."""
-    order = {table: index for index, table in enumerate(Base.metadata.sorted_tables)}
+    order = _table_order()
     rows = []
     for instance in pending:
         mapper = object_mapper(instance)
