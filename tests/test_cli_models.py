@@ -48,3 +48,28 @@ def test_build_shipped_writes_one_loadable_model_per_task(tmp_path: Path) -> Non
         ["Gagnez de l'argent http://y.example", "Merci"], [None, None], None
     )
     assert high > low
+
+
+def test_build_shipped_learns_linked_comments_of_other_sets_as_not_spam(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    spam_rows = [(f"Gagnez de l'argent {i} http://x.example/{i}", 1) for i in range(10)]
+    spam_rows += [(f"Merci pour l'article {i}", 0) for i in range(10)]
+    for name in training.SHIPPED_SOURCES["spam"]["any"]:
+        _write(data / name, spam_rows)
+    # A toxicity set's comments that cite a source, whatever their toxicity label.
+    linked = [(f"Voir la source {i} http://wiki.example/page{i}", i % 2) for i in range(20)]
+    for families in training.SHIPPED_SOURCES["toxicity"].values():
+        for name in families:
+            _write(data / name, linked + [(f"Espèce d'idiot {i}", 1) for i in range(10)])
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        build_shipped_command, [str(data), "--version", "2030-01-01", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    spam = model_versions.decode((out / "spam.npz").read_bytes())
+    [selling, citing] = spam.probabilities(
+        ["Gagnez de l'argent http://y.example", "Voir la source http://wiki.example/autre"],
+        [None, None],
+        None,
+    )
+    assert citing < 0.5 < selling

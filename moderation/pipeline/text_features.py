@@ -43,6 +43,11 @@ DENSE_NAMES = (
 DENSE_SIZE = len(DENSE_NAMES)
 
 
+def has_link(text: str) -> bool:
+    """Whether ``text`` holds a link, as these features see one."""
+    return _URL.search(text) is not None
+
+
 def normalize(text: str) -> str:
     """Lower-case, with links, addresses and numbers folded into placeholder words.
 
