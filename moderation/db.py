@@ -148,8 +148,8 @@ def write_new(session: Session) -> None:
     ``WITH`` query, their generated keys read back by the ``SELECT`` around them) instead
     of one statement per table: one round trip, and none of the unit of work's per-object
     bookkeeping. They are then persistent in ``session``, with every column loaded. Other
-    databases, and objects whose defaults only the database or the flush can compute,
-    are flushed.
+    databases, and objects the statement cannot write as the flush would (a composite
+    key, a default only the database or the flush computes), are flushed.
     """
     plain = session() if isinstance(session, scoped_session) else session
     pending = list(plain.new)
@@ -210,7 +210,9 @@ def _insertable(
         table = mapper.local_table
         if mapper.inherits is not None or not isinstance(table, sa.Table):
             return None
-        (key,) = table.primary_key.columns  # every table here has one integer key
+        if len(table.primary_key.columns) != 1:
+            return None  # a composite key: left to the flush
+        (key,) = table.primary_key.columns
         state = instance.__dict__
         values: dict[str, Any] = {}
         for prop in mapper.column_attrs:

@@ -17,6 +17,7 @@ from moderation.models import Article
 from moderation.models import Comment
 from moderation.models import CommentStatus
 from moderation.models import Event
+from moderation.models import IntakeCounter
 from moderation.models import OutboxMessage
 from tests.helpers import add_article
 
@@ -156,3 +157,16 @@ def test_a_refused_row_writes_none_of_the_others(app: Flask) -> None:
         db.session.rollback()
         assert db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.key == "k6")) == 0
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 0
+
+
+def test_an_object_with_a_composite_key_is_flushed_with_the_others(app: Flask) -> None:
+    add_article(app)
+    with app.app_context():
+        comment, event, message = _objects(_article_id(), 7)
+        counter = IntakeCounter(day=NOW.date(), kind="honeypot", count=3)
+        db.session.add_all([comment, event, message, counter])
+        write_new(db.session)
+        assert not db.session.new
+        db.session.commit()
+        assert db.session.get(IntakeCounter, (NOW.date(), "honeypot")).count == 3  # type: ignore[union-attr]
+        assert db.session.get(Comment, comment.id) is comment
