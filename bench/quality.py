@@ -59,7 +59,6 @@ from moderation.pipeline import compile_wordlist  # noqa: E402
 from moderation.pipeline import default_rules  # noqa: E402
 from moderation.pipeline import learning  # noqa: E402
 from moderation.pipeline import moderate  # noqa: E402
-from moderation.pipeline import text_features  # noqa: E402
 from moderation.pipeline.classifiers import BuiltinClassifier  # noqa: E402
 from moderation.pipeline.classifiers import TextModel  # noqa: E402
 from moderation.pipeline.wordlists import SEED_EN  # noqa: E402
@@ -296,19 +295,10 @@ def single_link_spam(encoder: CachedEncoder | None, rules: tuple[object, ...]) -
 
 def linked_clean_comments(encoder: CachedEncoder | None, folds: int) -> dict:
     """Out-of-fold spam verdicts on comments with a link that are not spam."""
-    spam_texts: list[str] = []
-    spam_labels: list[int] = []
-    for name in training.SHIPPED_SOURCES["spam"]["any"]:
-        texts, labels, _ = read(name)
-        spam_texts += texts
-        spam_labels += labels.tolist()
-    linked = [
-        text
-        for names in training.SHIPPED_LINKED_HAM["spam"].values()
-        for name in names
-        for text in read(name)[0]
-        if text_features.has_link(text)
-    ]
+    spam = training.shipped_examples(SHARED_DATA, "spam")
+    spam_texts = [e.text for e in spam]
+    spam_labels = [e.label for e in spam]
+    linked = [e.text for e in training.linked_ham(SHARED_DATA, "spam")]
     policy = Policy()
     alone = learning.fit(spam_texts, spam_labels, encoder).probabilities(linked, encoder)
     with_linked = np.zeros(len(linked))

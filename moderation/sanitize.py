@@ -50,9 +50,7 @@ __all__ = [
     "LinkFacts",
     "clean_comment",
     "clean_html",
-    "count_links",
     "link_facts",
-    "link_hosts",
     "to_text",
 ]
 
@@ -105,7 +103,7 @@ _clean: Final = _build_cleaner()
 
 @dataclass(frozen=True, slots=True)
 class LinkFacts:
-    """The links of a sanitized comment: how many, and their hosts (see :func:`link_hosts`)."""
+    """The links of a sanitized comment: how many, and their hosts (see :func:`link_facts`)."""
 
     count: int
     hosts: tuple[str, ...]
@@ -156,24 +154,15 @@ def to_text(html_or_text: str) -> str:
 
 
 def link_facts(html: str) -> LinkFacts:
-    """:func:`count_links` and :func:`link_hosts` of the (sanitized) HTML, in one reading."""
-    return _facts(_read(html).hrefs)
+    """The links of the (already sanitized) HTML: how many ``<a href>``, and their hosts.
 
-
-def count_links(html: str) -> int:
-    """Return how many ``<a href>`` the (already sanitized) HTML contains."""
-    return len(_read(html).hrefs)
-
-
-def link_hosts(html: str) -> list[str]:
-    """Return the host of every link in the (sanitized) HTML, in order, as a browser reads it.
-
-    Hosts are lowercase ASCII (punycode) without a trailing dot, extracted by the WHATWG
-    rules (:mod:`moderation.urls`): ``https:spam.example`` and
-    ``https://spam.example\\@ok.fr`` both give ``spam.example``. A ``mailto:`` link gives
-    the domain of its address. :func:`clean_html` keeps no ``href`` without a host.
+    Hosts are in order, as a browser reads them: lowercase ASCII (punycode) without a
+    trailing dot, extracted by the WHATWG rules (:mod:`moderation.urls`):
+    ``https:spam.example`` and ``https://spam.example\\@ok.fr`` both give
+    ``spam.example``. A ``mailto:`` link gives the domain of its address.
+    :func:`clean_html` keeps no ``href`` without a host.
     """
-    return [host for host in map(urls.link_host, _read(html).hrefs) if host]
+    return _facts(_read(html).hrefs)
 
 
 def _facts(hrefs: list[str]) -> LinkFacts:

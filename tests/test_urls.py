@@ -10,7 +10,7 @@ from moderation.db import db
 from moderation.models import Comment
 from moderation.models import CommentStatus
 from moderation.sanitize import clean_html
-from moderation.sanitize import link_hosts
+from moderation.sanitize import link_facts
 from moderation.urls import Origin
 from moderation.urls import domain_key
 from moderation.urls import link_host
@@ -58,14 +58,14 @@ def test_link_without_a_host_of_its_own_gives_none(href: str) -> None:
 )
 def test_sanitized_links_report_the_browsers_host(href: str, host: str) -> None:
     html = clean_html(f'<a href="{href}">lien</a>')
-    assert link_hosts(html) == [host]
+    assert list(link_facts(html).hosts) == [host]
 
 
 def test_href_whose_host_cannot_be_read_is_dropped_and_text_kept() -> None:
     html = clean_html('<a href="https://[::1">lien</a> et <a href="https://ok.fr/">bon</a>')
     assert "[::1" not in html
     assert "lien" in html
-    assert link_hosts(html) == ["ok.fr"]
+    assert list(link_facts(html).hosts) == ["ok.fr"]
     assert clean_html(html) == html
 
 

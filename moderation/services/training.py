@@ -293,20 +293,7 @@ def build_shipped(
     """The cold-start models from the public sets under ``data_dir`` (see docs/models.md)."""
     bundles: dict[str, ModelBundle] = {}
     for kind, families in SHIPPED_SOURCES.items():
-        examples: list[Example] = []
-        for family, names in families.items():
-            for name in names:
-                examples.extend(
-                    Example(e.text, e.label, family)
-                    for e in read_examples(data_dir / name / "train.csv")
-                )
-        for family, names in SHIPPED_LINKED_HAM.get(kind, {}).items():
-            for name in names:
-                examples.extend(
-                    Example(e.text, 0, family)
-                    for e in read_examples(data_dir / name / "train.csv")
-                    if text_features.has_link(e.text)
-                )
+        examples = shipped_examples(data_dir, kind) + linked_ham(data_dir, kind)
         languages = {family: family for family in families} | SHIPPED_LANGUAGES[kind]
         bundles[kind] = fit_bundle(
             kind,
@@ -317,6 +304,27 @@ def build_shipped(
             progress,
         )
     return bundles
+
+
+def shipped_examples(data_dir: Path, kind: str) -> list[Example]:
+    """The rows of the sets :data:`SHIPPED_SOURCES` names for ``kind``, with their family."""
+    return [
+        Example(e.text, e.label, family)
+        for family, names in SHIPPED_SOURCES[kind].items()
+        for name in names
+        for e in read_examples(data_dir / name / "train.csv")
+    ]
+
+
+def linked_ham(data_dir: Path, kind: str) -> list[Example]:
+    """The linked comments :data:`SHIPPED_LINKED_HAM` names for ``kind``, labelled 0."""
+    return [
+        Example(e.text, 0, family)
+        for family, names in SHIPPED_LINKED_HAM.get(kind, {}).items()
+        for name in names
+        for e in read_examples(data_dir / name / "train.csv")
+        if text_features.has_link(e.text)
+    ]
 
 
 def _family(language: str | None, languages: dict[str, str]) -> str | None:
